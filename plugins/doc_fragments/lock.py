@@ -1,0 +1,56 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the oracle_comms.provisioning collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    """Options and attributes every lock module shares: desired state, waiting, the lease record."""
+
+    DOCUMENTATION = r'''
+options:
+  state:
+    description:
+      - V(locked) takes the lock, or keeps it when this run already holds it.
+      - V(unlocked) gives back a lock this run holds. Releasing what nobody holds changes nothing;
+        releasing a lock someone else holds fails and leaves it alone.
+    type: str
+    choices: [locked, unlocked]
+    default: locked
+  wait_timeout:
+    description:
+      - Seconds to wait while someone else holds the lock. V(0) fails at once.
+      - Waiting backs off from 0.1 s to about one request a second against the device, and watches the
+        lease record when the holder is another run on this controller, so a release there is seen at once.
+    type: float
+    default: 0
+  lease_dir:
+    description:
+      - Directory of the lease record, where this controller remembers the locks it holds (created 0700, files 0600).
+      - Use a persistent path in AWX execution environments so that a later job can recover a lock a cancelled one left.
+      - If not set, the environment variable E(ORACLE_COMMS_LEASE_DIR) is used, else C(~/.ansible/oracle_comms/leases).
+    type: path
+notes:
+  - The module runs in-process on the controller through its action plugin, and does not connect to the inventory host.
+    When the task is delegated to another host, the module runs there, with its lease record on that host.
+  - Neither Oracle lock can be read back, so the lease record is what tells this run's locks from others'.
+    See the operator guide in the collection's docs for the guarantees per failure case.
+  - On failure the result carries RV(reason), a machine-readable word (for example V(lock_held),
+    V(auth_failed), V(forbidden), V(tls), V(not_found), V(api_version), V(network), V(bad_response), V(server_error),
+    V(lock_lost), V(bad_input), V(lease_error)).
+requirements:
+  - requests
+  - defusedxml
+attributes:
+  check_mode:
+    support: full
+    description: Predicts from the lease record; sends nothing to the device.
+  diff_mode:
+    support: full
+    description: Shows the holder before and after.
+  platform:
+    platforms: posix
+    description: Runs on the controller, or on the host the task is delegated to.
+'''

@@ -1,0 +1,94 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the oracle_comms.provisioning collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This file is for internal use by the oracle_comms.provisioning collection only.
+# It may change, or be removed, at any time, without notice.
+
+"""Argument specs shared by the modules, as objects that merge (never copied dicts).
+
+The doc fragments in plugins/doc_fragments/ document exactly these options.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+
+from ansible.module_utils.common.parameters import env_fallback
+
+
+class ArgumentSpec:
+    """An argument spec plus its cross-option rules; ``merge`` combines specs, ``to_kwargs`` feeds AnsibleModule."""
+
+    RULES = ('mutually_exclusive', 'required_together', 'required_one_of', 'required_if', 'required_by')
+
+    def __init__(self, argument_spec=None, **rules):
+        self.argument_spec = copy.deepcopy(argument_spec or {})
+        self.rules = dict((name, list(rules.get(name) or [])) for name in self.RULES)
+        if isinstance(rules.get('required_by'), dict):
+            self.rules['required_by'] = dict(rules['required_by'])
+
+    def merge(self, *others):
+        """A new spec holding this one and ``others``; a later option of the same name wins."""
+        merged = ArgumentSpec(self.argument_spec, **self.rules)
+        for other in others:
+            merged.argument_spec.update(copy.deepcopy(other.argument_spec))
+            for name in self.RULES:
+                if name == 'required_by':
+                    merged.rules[name] = dict(merged.rules[name] or {}, **(other.rules[name] or {}))
+                else:
+                    merged.rules[name] = merged.rules[name] + other.rules[name]
+        return merged
+
+    def to_kwargs(self):
+        kwargs = dict(argument_spec=copy.deepcopy(self.argument_spec))
+        for name, value in self.rules.items():
+            if value:
+                kwargs[name] = copy.deepcopy(value)
+        return kwargs
+
+
+def connection_spec(prefix, api_version_default=None):
+    """Connection options of one product; ``prefix`` (SBC or SDM) names the environment variables."""
+
+    def env(name):
+        return (env_fallback, ['%s_%s' % (prefix, name)])
+
+    return ArgumentSpec(dict(
+        host=dict(type='str', fallback=env('HOST')),
+        username=dict(type='str', fallback=env('USERNAME')),
+        password=dict(type='str', no_log=True, fallback=env('PASSWORD')),
+        validate_certs=dict(type='bool', default=True, fallback=env('VALIDATE_CERTS')),
+        ca_path=dict(type='path', fallback=env('CA_PATH')),
+        timeout=dict(type='float', default=30.0, fallback=env('TIMEOUT')),
+        api_version=dict(type='str', default=api_version_default, fallback=env('API_VERSION')),
+    ))
+
+
+LOCK_SPEC = ArgumentSpec(dict(
+    state=dict(type='str', default='locked', choices=['locked', 'unlocked']),
+    wait_timeout=dict(type='float', default=0.0),
+    lease_dir=dict(type='path', fallback=(env_fallback, ['ORACLE_COMMS_LEASE_DIR'])),
+))
+
+SBC_SPEC = connection_spec('SBC').merge(LOCK_SPEC, ArgumentSpec(dict(
+    token=dict(type='str', no_log=True),
+    token_lifetime=dict(type='float', default=600.0, fallback=(env_fallback, ['SBC_TOKEN_LIFETIME'])),
+    return_token=dict(type='bool', default=True),
+)))
+
+SDM_SPEC = connection_spec('SDM', api_version_default='v1.3').merge(LOCK_SPEC, ArgumentSpec(
+    dict(
+        device_id=dict(type='list', elements='str'),
+        device=dict(type='list', elements='str'),
+        group=dict(type='dict', options=dict(
+            nf_id=dict(type='str', required=True),
+            group_id=dict(type='str', required=True),
+        )),
+    ),
+    mutually_exclusive=[('device_id', 'device', 'group')],
+    required_one_of=[('device_id', 'device', 'group')],
+))

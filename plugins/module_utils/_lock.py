@@ -1,0 +1,98 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the oracle_comms.provisioning collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This file is for internal use by the oracle_comms.provisioning collection only.
+# It may change, or be removed, at any time, without notice.
+
+"""Lock logic both modules share: waiting with a deadline, holders, results, and running a module body."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+import traceback
+
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import OracleError, backoff_delays
+
+HOLDER_US = 'us'
+HOLDER_OTHER_RUN = 'other run'
+HOLDER_FOREIGN = 'another user or session'
+HOLDER_UNKNOWN = 'unknown'
+HOLDER_NOBODY = 'nobody'
+
+#: How often a waiter looks at a local lease (no network traffic): hand-over within tens of milliseconds.
+LOCAL_POLL = 0.02
+#: How long a waiter watches a local lease before checking that its run is still alive.
+LOCAL_RECHECK = 1.0
+
+
+class Waiter:
+    """Paces the attempts of one task to get a held lock, and knows when its deadline has passed.
+
+    Against the device it backs off exponentially from 0.1 s to about 1 s with jitter; behind a lease of
+    another run on this controller it watches the lease file instead, so the hand-over is immediate and
+    the device sees no traffic from the waiter.
+    """
+
+    def __init__(self, wait_timeout, clock=time.monotonic, sleep=time.sleep, delays=None):
+        self._clock = clock
+        self._sleep = sleep
+        self.started = clock()
+        self.deadline = self.started + max(0.0, float(wait_timeout or 0))
+        self.attempts = 0
+        self._delays = delays if delays is not None else backoff_delays(first=0.1, cap=1.0)
+
+    @property
+    def waited(self):
+        return round(self._clock() - self.started, 2)
+
+    def remaining(self):
+        return self.deadline - self._clock()
+
+    def pause(self, store=None, key=None):
+        """Wait before the next attempt. Return False, at once, when the deadline has passed."""
+        remaining = self.remaining()
+        if remaining <= 0:
+            return False
+        if store is None:
+            self._sleep(min(next(self._delays), remaining))
+            return True
+        signature = store.signature(key)
+        until = self._clock() + min(remaining, LOCAL_RECHECK)
+        while self._clock() < until:
+            self._sleep(LOCAL_POLL)
+            if store.signature(key) != signature:
+                break
+        return True
+
+
+def lock_result(changed, locked, holder, before, after, waiter=None, diff=False, **extra):
+    """The result every lock task returns: changed, locked, holder, waited, attempts, and diff in diff mode."""
+    result = dict(changed=changed, locked=locked, holder=holder,
+                  waited=waiter.waited if waiter else 0.0, attempts=waiter.attempts if waiter else 0)
+    if diff:
+        result['diff'] = {'before': before, 'after': after}
+    result.update(extra)
+    return result
+
+
+def run_module(module, body, redactor):
+    """Run ``body(module, redactor)`` and end the task: exit_json with its result, or fail_json with msg and reason.
+
+    An OracleError becomes its one-line ``msg`` and ``reason``; anything unexpected becomes a one-line
+    ``msg`` that says so, the traceback kept out of it (only in ``exception``, for -vvv). Every text
+    leaving here passes through ``redactor``, which knows the password and every token or cookie seen.
+    """
+    try:
+        result = body(module, redactor)
+    except OracleError as exc:
+        extra = dict(exc.detail or {})
+        module.fail_json(msg=redactor(exc.msg), reason=exc.reason, **extra)
+    except Exception as exc:  # a bug of ours: still one line, and nothing secret in it
+        module.fail_json(msg=redactor('internal error: %s: %s; please report it' % (type(exc).__name__, exc)),
+                         reason='internal_error', exception=redactor(traceback.format_exc()))
+    else:
+        module.exit_json(**result)

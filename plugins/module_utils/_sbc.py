@@ -1,0 +1,155 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the oracle_comms.provisioning collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This file is for internal use by the oracle_comms.provisioning collection only.
+# It may change, or be removed, at any time, without notice.
+
+"""The Oracle SBC REST API, as far as locking needs it: token, re-authentication, lock, unlock."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import (
+    REASON_API_VERSION,
+    REASON_AUTH,
+    REASON_LOCK_LOST,
+    OracleError,
+    describe_body,
+    parse_xml,
+    xml_text,
+)
+
+#: The versions this collection speaks, newest first; an SBC answers 404 "Unsupported versionId" for others.
+KNOWN_VERSIONS = ('v1.2', 'v1.1', 'v1.0')
+DEFAULT_PORT = 443
+#: Oracle documents a fixed ten-minute token lifetime; nothing in the token answer says so.
+TOKEN_LIFETIME = 600.0
+
+LOCKED = 'locked'
+BUSY = 'busy'
+RELEASED = 'released'
+NOT_HELD = 'not_held'
+HELD_BY_OTHER = 'held_by_other'
+
+
+class Token:
+    """An SBC access token and when we expect it to expire (issue time + lifetime)."""
+
+    def __init__(self, value, expires_at, issued_at=None):
+        self.value = value
+        self.expires_at = float(expires_at)
+        self.issued_at = float(issued_at if issued_at is not None else expires_at - TOKEN_LIFETIME)
+
+    def remaining(self, now=None):
+        return self.expires_at - (time.time() if now is None else now)
+
+    def life_left_fraction(self, now=None):
+        life = max(1.0, self.expires_at - self.issued_at)
+        return self.remaining(now) / life
+
+
+class SbcClient:
+    """Speaks to one SBC. Every call is one HTTP request unless a documented retry applies."""
+
+    product = 'SBC'
+
+    def __init__(self, http, username, password, api_version=None, token_lifetime=TOKEN_LIFETIME, clock=time.time):
+        self.http = http
+        self.username = username
+        self.password = password
+        self.api_version = api_version
+        self.version_pinned = api_version is not None
+        self.token_lifetime = float(token_lifetime)
+        self._clock = clock
+        http.redact.add(password)
+
+    # -- tokens -----------------------------------------------------------------------------------
+
+    def _path(self, tail):
+        return 'rest/%s/%s' % (self.api_version or KNOWN_VERSIONS[0], tail)
+
+    def authenticate(self):
+        """Get a new token with Basic auth. Finds the API version on the way when none was given."""
+        candidates = [self.api_version] if self.version_pinned else list(KNOWN_VERSIONS)
+        last = None
+        for version in candidates:
+            self.api_version = version
+            issued = self._clock()
+            response = self.http.request('POST', self._path('auth/token'), idempotent=True, auth=(self.username, self.password))
+            if response.status_code == 404 and 'version' in describe_body(response).lower() and not self.version_pinned:
+                last = response
+                continue
+            return self._token_from(response, issued, 'authentication')
+        raise OracleError('authentication on SBC %s failed: the device supports none of the API versions %s; set api_version'
+                          % (self.http.endpoint, ', '.join(KNOWN_VERSIONS)), REASON_API_VERSION, last.status_code if last is not None else None)
+
+    def refresh(self, token):
+        """Re-authenticate before expiry, the documented way: Basic auth plus the live token in a form body.
+
+        Oracle does not name the form field, so both plausible names carry the token. The answer may be a
+        new token or the same one; the lock follows whatever comes back, and so does the caller.
+        """
+        issued = self._clock()
+        response = self.http.request('POST', self._path('auth/token'), idempotent=True, auth=(self.username, self.password),
+                                     data={'token': token.value, 'accessToken': token.value})
+        if response.status_code == 401:
+            raise OracleError('re-authentication on SBC %s was refused (401): the token that holds the configuration lock has expired '
+                              'or was revoked, so the lock may be gone; lock again' % self.http.endpoint, REASON_LOCK_LOST, 401)
+        return self._token_from(response, issued, 're-authentication')
+
+    def _token_from(self, response, issued, action):
+        if response.status_code != 200:
+            error = self.http.error_for(response, action)
+            if error.reason == REASON_AUTH:
+                error.msg = ('%s on SBC %s failed: username or password not accepted (401); check username and password'
+                             % (action, self.http.endpoint))
+            raise error
+        value = xml_text(parse_xml(response.text), 'accessToken')
+        if not value:
+            raise self.http.bad_body(response, action, 'an accessToken')
+        self.http.redact.add(value)
+        return Token(value, issued + self.token_lifetime, issued)
+
+    # -- the configuration lock ------------------------------------------------------------------
+
+    def _bearer(self, token):
+        return {'Authorization': 'Bearer %s' % token.value}
+
+    def lock(self, token):
+        """Ask for the configuration lock with ``token``: LOCKED on 204, BUSY on 423, OracleError otherwise.
+
+        Not retried blindly: a lock granted whose answer was lost would look "busy" on the retry. The
+        caller's wait loop asks again, and resolves that case with ``unlock`` first (see the lock logic).
+        """
+        response = self.http.request('POST', self._path('configuration/lock'), headers=self._bearer(token))
+        if response.status_code in (200, 204):
+            return LOCKED
+        if response.status_code == 423:
+            return BUSY
+        raise self._lock_error(response, 'taking the configuration lock')
+
+    def unlock(self, token):
+        """Give the lock back with ``token``: RELEASED, NOT_HELD (nobody holds it) or HELD_BY_OTHER.
+
+        Safe to repeat, so transport failures and 5xx answers are retried with backoff.
+        """
+        response = self.http.request('POST', self._path('configuration/unlock'), idempotent=True, headers=self._bearer(token))
+        if response.status_code in (200, 204):
+            return RELEASED
+        if response.status_code == 423:
+            text = describe_body(response).lower()
+            if 'does not have' in text or 'not have the lock' in text:
+                return NOT_HELD
+            return HELD_BY_OTHER
+        raise self._lock_error(response, 'releasing the configuration lock')
+
+    def _lock_error(self, response, action):
+        if response.status_code == 401:
+            return OracleError('%s on SBC %s was refused (401): the token is no longer valid, so a lock it held may be gone; '
+                               'lock again' % (action, self.http.endpoint), REASON_LOCK_LOST, 401)
+        return self.http.error_for(response, action)

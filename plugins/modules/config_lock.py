@@ -1,0 +1,164 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the oracle_comms.provisioning collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: config_lock
+short_description: Take or give back the configuration lock of an Oracle SBC
+version_added: 0.1.0
+description:
+  - Acquires or releases the configuration lock of an Oracle Session Border Controller (also E-SBC, SLB and
+    Enterprise Communications Broker) through its REST API, so that changes can be made under it.
+  - The SBC ties the lock to the token that took it and cannot say who holds it. This module remembers in a
+    lease record which run holds the lock with which token, so later tasks of the same run need no token,
+    C(changed) is true only when the lock state really changed, and two runs on one controller never share it.
+  - While the lock is held, C(state=locked) re-authenticates the token when less than half of its life is left,
+    the documented way; the lock follows the new token.
+author:
+  - Contributors to the oracle_comms.provisioning collection
+extends_documentation_fragment:
+  - oracle_comms.provisioning.connection.SBC
+  - oracle_comms.provisioning.lock
+options:
+  token:
+    description:
+      - A token this caller already holds, for example one an earlier C(config_lock) task returned.
+      - Without it, the module uses the token of the lock this run holds (from the lease record), or authenticates.
+    type: str
+  token_lifetime:
+    description:
+      - Seconds an SBC token lives. Oracle documents ten minutes; the device does not say.
+      - If not set, the environment variable E(SBC_TOKEN_LIFETIME) is used.
+    type: float
+    default: 600
+  return_token:
+    description:
+      - Whether the result carries RV(token) while the lock is held.
+      - A result that carries the token is shown censored in the output, at every verbosity; use C(register) to read it.
+        Set V(false) to see the whole result, for example with C(--diff).
+    type: bool
+    default: true
+attributes:
+  action:
+    support: full
+  action_group:
+    support: full
+    membership:
+      - oracle_comms.provisioning.sbc
+seealso:
+  - name: Oracle SBC REST API, Lock the configuration
+    description: The Oracle documentation of the lock and unlock calls.
+    link: https://docs.oracle.com/en/industries/communications/session-border-controller/
+'''
+
+EXAMPLES = r'''
+- name: Take the configuration lock, waiting up to five minutes for another user to finish
+  oracle_comms.provisioning.config_lock:
+    host: sbc1.example.net
+    username: admin
+    password: "{{ sbc_password }}"
+    ca_path: /etc/pki/oracle/sbc-ca.pem
+    wait_timeout: 300
+
+- name: Make changes here; later tasks of this run find the lock's token themselves
+  ansible.builtin.debug:
+    msg: provisioning under the lock
+
+- name: Give the lock back
+  oracle_comms.provisioning.config_lock:
+    host: sbc1.example.net
+    username: admin
+    password: "{{ sbc_password }}"
+    ca_path: /etc/pki/oracle/sbc-ca.pem
+    state: unlocked
+
+- name: Same, with the connection set once for the whole play
+  module_defaults:
+    group/oracle_comms.provisioning.sbc:
+      host: sbc1.example.net
+      username: admin
+      password: "{{ sbc_password }}"
+  block:
+    - name: Lock
+      oracle_comms.provisioning.config_lock:
+      register: sbc_lock
+
+    - name: Use the token for your own REST call (the registered result carries it; it is never printed)
+      ansible.builtin.uri:
+        url: https://sbc1.example.net/rest/v1.2/configuration/configElements?elementType=realm-config
+        headers:
+          Authorization: "Bearer {{ sbc_lock.token }}"
+      no_log: true
+
+  always:
+    - name: Unlock, whatever happened
+      oracle_comms.provisioning.config_lock:
+        state: unlocked
+'''
+
+RETURN = r'''
+locked:
+  description: Whether this run holds the lock after the task.
+  returned: always
+  type: bool
+  sample: true
+holder:
+  description:
+    - Who holds the lock after the task, as far as this controller can know
+      (V(us), V(other run), V(another user or session), V(nobody) or V(unknown)).
+  returned: always
+  type: str
+  sample: us
+token:
+  description:
+    - The token that holds the lock. The result that carries it is censored in the output.
+  returned: when the lock is held by this run and O(return_token=true)
+  type: str
+expires_at:
+  description: When the token that holds the lock expires (UTC, ISO 8601).
+  returned: when the lock is held by this run
+  type: str
+  sample: '2026-11-24T12:30:00Z'
+waited:
+  description: Seconds spent waiting for another holder.
+  returned: always
+  type: float
+  sample: 0.0
+attempts:
+  description: How many times the lock was asked for.
+  returned: always
+  type: int
+  sample: 1
+reason:
+  description: Why the task failed, as one machine-readable word (see the notes).
+  returned: on failure
+  type: str
+  sample: lock_held
+diff:
+  description: The holder before and after.
+  returned: in diff mode
+  type: dict
+  sample: {"before": {"holder": "nobody"}, "after": {"holder": "us"}}
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._argspec import SBC_SPEC
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_lock import main_body
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import Redactor
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import run_module
+
+
+def main():
+    module = AnsibleModule(supports_check_mode=True, **SBC_SPEC.to_kwargs())
+    run_module(module, main_body, Redactor(*module.no_log_values))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,123 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the oracle_comms.provisioning collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This file is for internal use by the oracle_comms.provisioning collection only.
+# It may change, or be removed, at any time, without notice.
+
+"""Run module code in-process on the controller: no AnsiballZ, no new interpreter, no connection.
+
+``ModuleShim`` gives module code the part of AnsibleModule it uses (validated ``params`` with
+fallbacks, ``no_log`` masking, ``check_mode``, ``_diff``, ``warn``, ``fail_json``, ``exit_json``).
+``LockAction`` is the action plugin both lock modules use; it executes the real module only when the
+task is delegated to a host that is not the controller.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ansible.module_utils.common.arg_spec import ModuleArgumentSpecValidator
+from ansible.module_utils.errors import UnsupportedError
+from ansible.module_utils.common.parameters import remove_values
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import REASON_BAD_INPUT, Redactor
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import RUN_ID_ENV, Run
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import run_module
+
+
+class _ModuleExit(Exception):
+    """Raised by ``exit_json``/``fail_json`` to end the module code, as ``sys.exit`` does in a real module."""
+
+    def __init__(self, result):
+        super().__init__()
+        self.result = result
+
+
+class ModuleShim:
+    """The AnsibleModule surface our module code uses, backed by ansible-core's own argument validation."""
+
+    def __init__(self, name, spec, args, check_mode, diff):
+        self.name = name
+        self.check_mode = check_mode
+        self._diff = diff
+        self._warnings = []
+        self._args = dict(args)
+        validation = ModuleArgumentSpecValidator(**spec.to_kwargs()).validate(self._args)
+        self.no_log_values = validation._no_log_values
+        self.params = validation.validated_parameters
+        self._error = None
+        if validation.error_messages:
+            # Worded as AnsibleModule words it, so both execution paths fail alike.
+            self._error = validation.errors.msg
+            if isinstance(validation.errors.errors[0], UnsupportedError):
+                self._error = 'Unsupported parameters for (%s) module: %s' % (name, self._error)
+
+    def warn(self, warning):
+        self._warnings.append(warning)
+
+    def fail_json(self, msg, **kwargs):
+        raise _ModuleExit(dict(kwargs, failed=True, msg=msg))
+
+    def exit_json(self, **kwargs):
+        raise _ModuleExit(kwargs)
+
+    def finish(self, result):
+        """The task result: no_log values masked everywhere, warnings and invocation added as AnsibleModule would."""
+        result = dict(result)
+        if self._warnings:
+            result['warnings'] = list(result.get('warnings', [])) + self._warnings
+        result['invocation'] = {'module_args': self.params}
+        return remove_values(result, self.no_log_values)
+
+    def run(self, body):
+        """Validate, run ``body(module, redactor)``, and return the finished result; never raises."""
+        redactor = Redactor(*[value for value in self.no_log_values if isinstance(value, str)])
+        try:
+            if self._error:
+                # Secrets masked: a validation message may quote an option value.
+                self.fail_json(msg=redactor(self._error), reason=REASON_BAD_INPUT)
+            run_module(self, body, redactor)
+        except _ModuleExit as end:
+            return self.finish(end.result)
+        return self.finish({'failed': True, 'msg': 'module code ended without a result', 'reason': 'internal_error'})
+
+
+class LockAction(ActionBase):
+    """Action plugin of a lock module: in-process on the controller, or the module on a delegated host."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    #: set by each action plugin
+    MODULE = None
+    SPEC = None
+    BODY = None
+
+    def _runs_elsewhere(self):
+        return bool(self._task.delegate_to) and getattr(self._connection, 'transport', 'local') not in ('local', 'ansible.builtin.local')
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        if self._runs_elsewhere():
+            # The delegated host keeps its own leases; tell it which run this is.
+            environment = list(self._task.environment or [])
+            environment.append({RUN_ID_ENV: Run.current().ident})
+            self._task.environment = environment
+            result.update(self._execute_module(module_name=self.MODULE, module_args=self._task.args, task_vars=task_vars))
+            return result
+        self._apply_task_environment()
+        shim = ModuleShim(self.MODULE, self.SPEC, self._task.args, bool(self._task.check_mode), bool(self._task.diff))
+        result.update(shim.run(self.BODY))
+        return result
+
+    def _apply_task_environment(self):
+        """Make the task's ``environment:`` visible to the options' environment fallbacks, as for a real module.
+
+        Each task runs in its own forked worker process, so this changes nothing outside the task.
+        """
+        for entry in self._task.environment or []:
+            values = self._templar.template(entry)
+            if isinstance(values, dict):
+                os.environ.update((str(name), str(value)) for name, value in values.items() if value is not None)

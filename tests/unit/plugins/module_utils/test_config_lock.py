@@ -1,0 +1,285 @@
+"""Decision logic of config_lock: desired state x what the lease says x what the SBC answers."""
+
+import os
+import stat
+import threading
+import time
+
+import pytest
+
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _sbc
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._argspec import SBC_SPEC
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_lock import ConfigLock
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import OracleError, Redactor
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import Lease, LeaseStore, Run, lease_key
+from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._action import ModuleShim
+
+ENDPOINT = 'sbc.test:443'
+KEY = lease_key('sbc', ENDPOINT, 'configuration')
+ME = Run('ctl', 1000, 111)
+OTHER_ALIVE = Run('ctl', 2000, 222)
+
+
+class FakeHttp:
+    def close(self):
+        pass
+
+
+class FakeSbc:
+    """Scripted SBC: ``lock_answers``/``unlock_answers`` are consumed in order (an exception is raised)."""
+
+    def __init__(self, lock_answers=(), unlock_answers=()):
+        self.lock_answers = list(lock_answers)
+        self.unlock_answers = list(unlock_answers)
+        self.calls = []
+        self.username = 'admin'
+        self.api_version = 'v1.2'
+        self.version_pinned = False
+        self.http = FakeHttp()
+        self.issued = 0
+
+    def _next(self, answers, name):
+        answer = answers.pop(0) if len(answers) > 1 else answers[0]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def authenticate(self):
+        self.issued += 1
+        self.calls.append('authenticate')
+        return _sbc.Token('tok-%d' % self.issued, time.time() + 600)
+
+    def refresh(self, token):
+        self.calls.append('refresh')
+        self.issued += 1
+        return _sbc.Token('tok-%d' % self.issued, time.time() + 600)
+
+    def lock(self, token):
+        self.calls.append(('lock', token.value))
+        return self._next(self.lock_answers, 'lock')
+
+    def unlock(self, token):
+        self.calls.append(('unlock', token.value))
+        return self._next(self.unlock_answers, 'unlock')
+
+
+def make_task(tmp_path, client, run=ME, check_mode=False, diff=True, **args):
+    params = dict(host=ENDPOINT, username='admin', password='pw-secret', lease_dir=str(tmp_path / 'leases'))
+    params.update(args)
+    module = ModuleShim('config_lock', SBC_SPEC, params, check_mode, diff)
+    store = LeaseStore(params['lease_dir'])
+    return ConfigLock(module, Redactor('pw-secret'), client=client, store=store, run=run), module, store
+
+
+def put_lease(store, run, token='held-token', expires_in=600, issued_ago=0):
+    now = time.time()
+    store.write(Lease('sbc', ENDPOINT, 'configuration', 'admin', run, token=token, issued_at=now - issued_ago,
+                      expires_at=now + expires_in, api_version='v1.2'))
+
+
+@pytest.fixture(autouse=True)
+def other_run_is_alive(monkeypatch):
+    """Runs are alive unless a test says otherwise (pid 3000 is 'dead')."""
+    monkeypatch.setattr(Run, 'alive', lambda self: self.pid != 3000)
+
+
+def test_lock_free_takes_it_and_writes_a_private_lease(tmp_path):
+    sbc = FakeSbc(lock_answers=[_sbc.LOCKED])
+    task, module, store = make_task(tmp_path, sbc)
+    result = task.acquire()
+    assert result['changed'] is True and result['locked'] is True and result['holder'] == 'us'
+    assert result['token'] == 'tok-1' and result['_ansible_no_log'] is True
+    assert result['diff'] == {'before': {'holder': 'unknown'}, 'after': {'holder': 'us'}}
+    assert sbc.calls == ['authenticate', ('lock', 'tok-1')]
+    path = os.path.join(store.directory, KEY + '.json')
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(store.directory).st_mode) == 0o700
+    assert store.read(KEY).token == 'tok-1'
+
+
+def test_lock_already_ours_is_unchanged_and_silent_on_the_wire(tmp_path):
+    sbc = FakeSbc()
+    task, module, store = make_task(tmp_path, sbc)
+    put_lease(store, ME)
+    result = task.acquire()
+    assert result['changed'] is False and result['holder'] == 'us' and result['token'] == 'held-token'
+    assert sbc.calls == []
+
+
+def test_lock_ours_past_half_life_is_reauthenticated_and_the_lease_follows(tmp_path):
+    sbc = FakeSbc()
+    task, module, store = make_task(tmp_path, sbc)
+    put_lease(store, ME, expires_in=200, issued_ago=400)
+    result = task.acquire()
+    assert result['changed'] is False and result['token'] == 'tok-1'
+    assert sbc.calls == ['refresh']
+    assert store.read(KEY).token == 'tok-1'
+
+
+def test_lock_ours_with_expired_token_says_the_lock_may_be_gone(tmp_path):
+    task, module, store = make_task(tmp_path, FakeSbc())
+    put_lease(store, ME, expires_in=-1, issued_ago=601)
+    with pytest.raises(OracleError) as err:
+        task.acquire()
+    assert err.value.reason == 'lock_lost' and 'may be gone' in err.value.msg
+    assert store.read(KEY) is None
+
+
+def test_lock_held_by_another_live_run_fails_without_asking_the_device(tmp_path):
+    sbc = FakeSbc()
+    task, module, store = make_task(tmp_path, sbc)
+    put_lease(store, OTHER_ALIVE)
+    with pytest.raises(OracleError) as err:
+        task.acquire()
+    assert err.value.reason == 'lock_held' and 'another run on this controller' in err.value.msg
+    assert err.value.detail['holder'] == 'other run'
+    assert sbc.calls == []
+
+
+def test_lock_left_by_a_dead_run_is_adopted_with_a_warning(tmp_path):
+    sbc = FakeSbc()
+    task, module, store = make_task(tmp_path, sbc)
+    put_lease(store, Run('ctl', 3000, 333))
+    result = task.acquire()
+    assert result['changed'] is True and result['holder'] == 'us' and result['diff']['before'] == {'holder': 'other run'}
+    assert store.read(KEY).run.same(ME)
+    assert any('adopted' in warning for warning in module._warnings)
+    assert sbc.calls == []
+
+
+def test_expired_lease_of_a_dead_run_is_dropped_and_the_lock_taken_anew(tmp_path):
+    sbc = FakeSbc(lock_answers=[_sbc.LOCKED])
+    task, module, store = make_task(tmp_path, sbc)
+    put_lease(store, Run('ctl', 3000, 333), expires_in=-5, issued_ago=605)
+    result = task.acquire()
+    assert result['changed'] is True and sbc.calls == ['authenticate', ('lock', 'tok-1')]
+
+
+def test_busy_then_free_waits_with_one_token(tmp_path):
+    sbc = FakeSbc(lock_answers=[_sbc.BUSY, _sbc.BUSY, _sbc.LOCKED])
+    task, module, store = make_task(tmp_path, sbc, wait_timeout=5)
+    result = task.acquire()
+    assert result['changed'] is True and result['attempts'] == 3
+    assert sbc.calls == ['authenticate', ('lock', 'tok-1'), ('lock', 'tok-1'), ('lock', 'tok-1')]
+    assert result['diff']['before'] == {'holder': 'another user or session'}
+
+
+def test_busy_until_the_deadline_fails_with_the_documented_message(tmp_path):
+    sbc = FakeSbc(lock_answers=[_sbc.BUSY])
+    task, module, store = make_task(tmp_path, sbc, wait_timeout=0.3)
+    with pytest.raises(OracleError) as err:
+        task.acquire()
+    assert err.value.reason == 'lock_held'
+    assert err.value.msg.startswith('configuration lock on sbc.test:443 is held by another user or session; waited 0 s')
+    assert store.read(KEY) is None
+
+
+def test_lost_answer_to_lock_gives_back_what_our_token_might_hold(tmp_path):
+    sbc = FakeSbc(lock_answers=[OracleError('reset', 'network')], unlock_answers=[_sbc.RELEASED])
+    task, module, store = make_task(tmp_path, sbc)
+    with pytest.raises(OracleError):
+        task.acquire()
+    assert sbc.calls == ['authenticate', ('lock', 'tok-1'), ('unlock', 'tok-1')]
+    assert store.read(KEY) is None
+
+
+def test_check_mode_lock_predicts_and_sends_nothing(tmp_path):
+    sbc = FakeSbc()
+    task, module, store = make_task(tmp_path, sbc, check_mode=True)
+    result = task.acquire()
+    assert result['changed'] is True and sbc.calls == [] and store.read(KEY) is None
+
+
+def test_check_mode_unlock_of_ours_predicts_and_keeps_the_lease(tmp_path):
+    sbc = FakeSbc()
+    task, module, store = make_task(tmp_path, sbc, check_mode=True, state='unlocked')
+    put_lease(store, ME)
+    result = task.release()
+    assert result['changed'] is True and result['diff'] == {'before': {'holder': 'us'}, 'after': {'holder': 'nobody'}}
+    assert sbc.calls == [] and store.read(KEY) is not None
+
+
+def test_unlock_ours_releases_and_removes_the_lease(tmp_path):
+    sbc = FakeSbc(unlock_answers=[_sbc.RELEASED])
+    task, module, store = make_task(tmp_path, sbc, state='unlocked')
+    put_lease(store, ME)
+    result = task.release()
+    assert result['changed'] is True and result['locked'] is False and 'token' not in result
+    assert sbc.calls == [('unlock', 'held-token')] and store.read(KEY) is None
+
+
+def test_unlock_ours_that_the_device_no_longer_has_is_unchanged(tmp_path):
+    task, module, store = make_task(tmp_path, FakeSbc(unlock_answers=[_sbc.NOT_HELD]), state='unlocked')
+    put_lease(store, ME)
+    result = task.release()
+    assert result['changed'] is False and store.read(KEY) is None and module._warnings
+
+
+def test_unlock_ours_taken_over_by_someone_else_fails_and_leaves_it(tmp_path):
+    task, module, store = make_task(tmp_path, FakeSbc(unlock_answers=[_sbc.HELD_BY_OTHER]), state='unlocked')
+    put_lease(store, ME)
+    with pytest.raises(OracleError) as err:
+        task.release()
+    assert err.value.reason == 'lock_held' and store.read(KEY) is None
+
+
+def test_unlock_failing_on_the_device_keeps_the_lease_and_says_so(tmp_path):
+    failure = OracleError('releasing the configuration lock on SBC x failed: the device answered 500', 'server_error', 500)
+    task, module, store = make_task(tmp_path, FakeSbc(unlock_answers=[failure]), state='unlocked')
+    put_lease(store, ME)
+    with pytest.raises(OracleError) as err:
+        task.release()
+    assert err.value.reason == 'server_error' and 'lease is kept' in err.value.msg
+    assert store.read(KEY) is not None
+
+
+def test_unlock_without_lease_asks_the_device_and_reports_a_free_lock(tmp_path):
+    sbc = FakeSbc(unlock_answers=[_sbc.NOT_HELD])
+    task, module, store = make_task(tmp_path, sbc, state='unlocked')
+    result = task.release()
+    assert result['changed'] is False and result['holder'] == 'nobody'
+    assert sbc.calls == ['authenticate', ('unlock', 'tok-1')]
+
+
+def test_unlock_without_lease_of_a_foreign_lock_fails_and_never_touches_it(tmp_path):
+    task, module, store = make_task(tmp_path, FakeSbc(unlock_answers=[_sbc.HELD_BY_OTHER]), state='unlocked')
+    with pytest.raises(OracleError) as err:
+        task.release()
+    assert err.value.reason == 'lock_held' and 'not ours to release' in err.value.msg
+
+
+def test_unlock_of_another_live_runs_lock_fails_without_traffic(tmp_path):
+    sbc = FakeSbc()
+    task, module, store = make_task(tmp_path, sbc, state='unlocked')
+    put_lease(store, OTHER_ALIVE)
+    with pytest.raises(OracleError) as err:
+        task.release()
+    assert err.value.reason == 'lock_held' and sbc.calls == [] and store.read(KEY) is not None
+
+
+def test_return_token_false_keeps_the_result_visible(tmp_path):
+    task, module, store = make_task(tmp_path, FakeSbc(), return_token=False)
+    put_lease(store, ME)
+    result = task.acquire()
+    assert 'token' not in result and '_ansible_no_log' not in result and result['expires_at'].endswith('Z')
+
+
+def test_a_local_release_wakes_the_waiter_at_once(tmp_path):
+    sbc = FakeSbc(lock_answers=[_sbc.LOCKED])
+    task, module, store = make_task(tmp_path, sbc, wait_timeout=10)
+    put_lease(store, OTHER_ALIVE)
+    released_at = []
+
+    def release_soon():
+        time.sleep(0.3)
+        released_at.append(time.monotonic())
+        store.delete(KEY)
+
+    thread = threading.Thread(target=release_soon)
+    thread.start()
+    result = task.acquire()
+    granted_at = time.monotonic()
+    thread.join()
+    assert result['changed'] is True and result['holder'] == 'us'
+    assert granted_at - released_at[0] < 0.2
+    assert sbc.calls == ['authenticate', ('lock', 'tok-1')]

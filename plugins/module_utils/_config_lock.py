@@ -44,7 +44,6 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock im
 )
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import connection_from_params
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc import (
-    BUSY,
     DEFAULT_PORT,
     HELD_BY_OTHER,
     LOCKED,
@@ -171,7 +170,8 @@ class ConfigLock:
         except OracleError:
             self.client.unlock(token)  # never hold a lock nobody remembers
             raise
-        return self._result(True, HOLDER_UNKNOWN if self.waiter.attempts == 1 else HOLDER_FOREIGN, HOLDER_US, lease)
+        # A fresh token was granted the lock: nobody held it at that moment, unless we had to wait for it.
+        return self._result(True, HOLDER_NOBODY if self.waiter.attempts == 1 else HOLDER_FOREIGN, HOLDER_US, lease)
 
     def _keep(self, lease, standing):
         """We hold it (or adopt it from a run that is gone): keep the token fresh, change nothing else."""

@@ -43,11 +43,13 @@ class Waiter:
         self.started = clock()
         self.deadline = self.started + max(0.0, float(wait_timeout or 0))
         self.attempts = 0
+        self._waited = 0.0
         self._delays = delays if delays is not None else backoff_delays(first=0.1, cap=1.0)
 
     @property
     def waited(self):
-        return round(self._clock() - self.started, 2)
+        """Seconds spent waiting for another holder (not the time spent talking to the device)."""
+        return round(self._waited, 2)
 
     def remaining(self):
         return self.deadline - self._clock()
@@ -57,15 +59,17 @@ class Waiter:
         remaining = self.remaining()
         if remaining <= 0:
             return False
+        began = self._clock()
         if store is None:
             self._sleep(min(next(self._delays), remaining))
-            return True
-        signature = store.signature(key)
-        until = self._clock() + min(remaining, LOCAL_RECHECK)
-        while self._clock() < until:
-            self._sleep(LOCAL_POLL)
-            if store.signature(key) != signature:
-                break
+        else:
+            signature = store.signature(key)
+            until = began + min(remaining, LOCAL_RECHECK)
+            while self._clock() < until:
+                self._sleep(LOCAL_POLL)
+                if store.signature(key) != signature:
+                    break
+        self._waited += self._clock() - began
         return True
 
 

@@ -89,7 +89,7 @@ def test_lock_free_takes_it_and_writes_a_private_lease(tmp_path):
     result = task.acquire()
     assert result['changed'] is True and result['locked'] is True and result['holder'] == 'us'
     assert result['token'] == 'tok-1' and result['_ansible_no_log'] is True
-    assert result['diff'] == {'before': {'holder': 'unknown'}, 'after': {'holder': 'us'}}
+    assert result['diff'] == {'before': {'holder': 'nobody'}, 'after': {'holder': 'us'}}
     assert sbc.calls == ['authenticate', ('lock', 'tok-1')]
     path = os.path.join(store.directory, KEY + '.json')
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600

@@ -1,0 +1,371 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the oracle_comms.provisioning collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This file is for internal use by the oracle_comms.provisioning collection only.
+# It may change, or be removed, at any time, without notice.
+
+"""``device_lock``: SDM device and device-group locks, decided from the lease record and the SDM's answers.
+
+A device and a device group are both a *target*: a set of devices locked or unlocked by one SDM action.
+Leases are kept per device, so a device locked alone and the same device locked through its group exclude
+each other between runs on one controller.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import contextlib
+import hashlib
+import os
+import re
+
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import (
+    REASON_BAD_INPUT,
+    REASON_LOCK_HELD,
+    REASON_NOT_FOUND,
+    REASON_SERVER_ERROR,
+    HttpClient,
+    OracleError,
+)
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import (
+    FREE,
+    ORPHAN,
+    OTHER_RUN,
+    OURS,
+    Lease,
+    LeaseStore,
+    Run,
+    lease_key,
+)
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import (
+    HOLDER_NOBODY,
+    HOLDER_OTHER_RUN,
+    HOLDER_UNKNOWN,
+    HOLDER_US,
+    Waiter,
+    lock_result,
+)
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import connection_from_params
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sdm import DEFAULT_PORT, SdmClient
+
+#: Statuses the SDM uses only for "another user holds it" on Unlock (400 and 409 may also mean "not locked").
+_FOREIGN_ONLY = (403, 423)
+
+
+def canonical_order(device_ids):
+    """Unique ids in one order every run agrees on (ID2 before ID10), so overlapping sets cannot deadlock."""
+    def natural(text):
+        return [int(part) if part.isdigit() else part for part in re.split(r'(\d+)', text)]
+    return sorted(set(device_ids), key=natural)
+
+
+class Target:
+    """Devices that one SDM action locks or unlocks: a single device, or a device group."""
+
+    def __init__(self, label, device_ids, send):
+        self.label = label
+        self.device_ids = device_ids
+        self.send = send
+
+
+class DeviceLock:
+    """One ``device_lock`` task."""
+
+    def __init__(self, module, redactor, client=None, store=None, run=None):
+        params = module.params
+        self.module = module
+        self.params = params
+        conn = connection_from_params(params, 'SDM', DEFAULT_PORT, redactor)
+        self.endpoint = conn.endpoint
+        self.store = store or LeaseStore(params['lease_dir'])
+        self.run = run or Run.current()
+        self.client = client or SdmClient(HttpClient(self.endpoint, 'SDM', conn.validate_certs, conn.ca_path, conn.timeout, redactor),
+                                          conn.username, conn.password, conn.api_version)
+        self.waiter = Waiter(params['wait_timeout'])
+        self.before = {}
+        self.after = {}
+        self.taken = []
+
+    # -- plumbing ---------------------------------------------------------------------------------
+
+    def _session(self):
+        if not self.client.logged_in:
+            self.client.login()
+        return self.client
+
+    def _key(self, device_id):
+        return lease_key('sdm', self.endpoint.netloc, 'device:%s' % device_id)
+
+    @contextlib.contextmanager
+    def _guards(self, device_ids):
+        with contextlib.ExitStack() as stack:
+            for device_id in device_ids:  # always in canonical order: no deadlock between processes
+                stack.enter_context(self.store.guard(self._key(device_id)))
+            yield
+
+    def _standings(self, device_ids):
+        """Lease and standing per device; a lease another user left behind is not ours to keep and is dropped."""
+        standings = {}
+        for device_id in device_ids:
+            lease = self.store.read(self._key(device_id))
+            standing = self.store.classify(lease, self.run)
+            if standing == ORPHAN and lease.user != self.client.username:
+                self.store.delete(self._key(device_id))
+                lease, standing = None, FREE
+            standings[device_id] = (lease, standing)
+        return standings
+
+    def _write_leases(self, device_ids):
+        for device_id in device_ids:
+            self.store.write(Lease('sdm', self.endpoint.netloc, 'device:%s' % device_id, self.client.username, self.run))
+
+    def _warn_same_user_once(self):
+        """Say once per run that the SDM cannot keep apart two jobs of one user on different controllers."""
+        marker = os.path.join(self.store.directory, '.warned-%s' % hashlib.sha256(self.run.ident.encode()).hexdigest()[:16])
+        try:
+            os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except OSError:
+            return
+        self.module.warn('SDM device locks belong to the user %s, not to a run: runs on this controller are kept apart by the lease '
+                         'record, but jobs of the same user on other controllers are not' % self.client.username)
+
+    # -- targets ----------------------------------------------------------------------------------
+
+    def targets(self):
+        params = self.params
+        if params.get('group'):
+            nf_id, group_id = params['group']['nf_id'], params['group']['group_id']
+            members = canonical_order(device['id'] for device in self._session().devices()
+                                      if device.get('nfId') == nf_id and group_id in (device.get('groupId'), device.get('parentGroupId')))
+            if not members:
+                raise OracleError('device group %s of NF %s has no devices on SDM %s that user %s can see; check nf_id and group_id'
+                                  % (group_id, nf_id, self.endpoint, self.client.username), REASON_NOT_FOUND)
+            return [Target('device group %s of NF %s' % (group_id, nf_id), members,
+                           lambda action: self._session().group_action(nf_id, group_id, action))]
+        if params.get('device'):
+            device_ids = self._resolve(params['device'])
+        else:
+            device_ids = [device_id.strip() for device_id in params['device_id'] if device_id and device_id.strip()]
+            if not device_ids:
+                raise OracleError('device_id is empty: give one or more SDM device ids, e.g. ID18', REASON_BAD_INPUT)
+        return [Target('device %s' % device_id, [device_id], self._device_sender(device_id)) for device_id in canonical_order(device_ids)]
+
+    def _device_sender(self, device_id):
+        return lambda action: self._session().device_action(device_id, action)
+
+    def _resolve(self, names):
+        """Device ids for names, management IPs or ``name_ip`` keys; unknown or ambiguous names fail and list candidates."""
+        inventory = self._session().devices()
+        device_ids = []
+        for name in names:
+            matches = [device for device in inventory if name in (device.get('name'), device.get('ip'), device.get('key'), device.get('id'))]
+            if len(matches) == 1:
+                device_ids.append(matches[0]['id'])
+                continue
+            if not matches:
+                known = ', '.join(sorted(device.get('name', device['id']) for device in inventory)[:10]) or 'none'
+                raise OracleError('no device named %r on SDM %s (by name, management IP or key); devices this user sees include: %s'
+                                  % (name, self.endpoint, known), REASON_NOT_FOUND)
+            candidates = ', '.join('%s (%s, %s)' % (device['id'], device.get('name'), device.get('ip')) for device in matches)
+            raise OracleError('device %r is ambiguous on SDM %s: it matches %s; give device_id or the name_ip key instead'
+                              % (name, self.endpoint, candidates), REASON_BAD_INPUT)
+        return device_ids
+
+    # -- acquire ----------------------------------------------------------------------------------
+
+    def acquire(self, targets):
+        try:
+            changed = False
+            for target in targets:
+                changed = self._acquire(target) or changed
+        except BaseException:
+            self._give_back()
+            raise
+        return self._result(changed)
+
+    def _acquire(self, target):
+        ids = target.device_ids
+        while True:
+            self.waiter.attempts += 1
+            waiting_on = None
+            with self._guards(ids):
+                standings = self._standings(ids)
+                kinds = set(standing for _lease, standing in standings.values())
+                if OTHER_RUN in kinds:
+                    waiting_on = [device_id for device_id in ids if standings[device_id][1] == OTHER_RUN][0]
+                    holders = dict((device_id, HOLDER_OTHER_RUN if standing == OTHER_RUN else HOLDER_UNKNOWN)
+                                   for device_id, (_lease, standing) in standings.items())
+                    if self.module.check_mode:
+                        return self._record(ids, holders, HOLDER_US, True)
+                elif kinds <= set((OURS, ORPHAN)):
+                    return self._keep(ids, standings)
+                elif self.module.check_mode:
+                    return self._record(ids, HOLDER_UNKNOWN, HOLDER_US, True)
+                else:
+                    answer = target.send('Lock')
+                    if answer.done:
+                        self._write_leases(ids)
+                        self.taken.append(target)
+                        self._warn_same_user_once()
+                        return self._record(ids, HOLDER_NOBODY, HOLDER_US, True)
+                    if len(ids) > 1:
+                        self._undo_partial(ids, standings)
+                    holder = ('user %s' % answer.holder) if answer.holder else HOLDER_UNKNOWN
+                    holders = dict((device_id, holder) for device_id in ids)
+                    refusal = answer
+            if not self.waiter.pause(self.store if waiting_on else None, self._key(waiting_on) if waiting_on else None):
+                self._record(ids, holders, holders, False)
+                raise self._held_error(target, holders, None if waiting_on else refusal, waiting_on and standings[waiting_on][0])
+
+    def _keep(self, ids, standings):
+        adopted = [device_id for device_id in ids if standings[device_id][1] == ORPHAN]
+        if adopted and not self.module.check_mode:
+            for device_id in adopted:
+                lease = standings[device_id][0]
+                self.module.warn('adopted the lock of device %s on SDM %s left by %s, which is no longer running'
+                                 % (device_id, self.endpoint, lease.run.describe()))
+                lease.run = self.run
+                self.store.write(lease)
+        before = dict((device_id, HOLDER_OTHER_RUN if device_id in adopted else HOLDER_US) for device_id in ids)
+        return self._record(ids, before, HOLDER_US, bool(adopted))
+
+    def _undo_partial(self, ids, standings):
+        """A group refused as a whole may still have locked its free members: give back those we had no lease for."""
+        for device_id in ids:
+            if standings[device_id][1] == FREE:
+                self._session().device_action(device_id, 'Unlock')
+
+    def _give_back(self):
+        """All-or-nothing: release what this task took before it failed; never raises over the original error."""
+        for target in reversed(self.taken):
+            try:
+                if target.send('Unlock').done:
+                    for device_id in target.device_ids:
+                        self.store.delete(self._key(device_id))
+                        self.after[device_id] = HOLDER_NOBODY
+            except OracleError:
+                pass
+        self.taken = []
+
+    def _held_error(self, target, holders, refusal, other_lease):
+        if other_lease is not None:
+            who = 'another run on this controller (%s)' % other_lease.run.describe()
+        elif refusal is not None and refusal.holder:
+            who = 'user %s' % refusal.holder
+        else:
+            who = 'another user'
+        msg = '%s on SDM %s is held by %s; waited %s s' % (target.label, self.endpoint, who, int(round(self.waiter.waited)))
+        if refusal is not None:
+            msg += ' (the SDM answered %d%s)' % (refusal.status, ': %s' % refusal.text if refusal.text else '')
+        if not self.params['wait_timeout']:
+            msg += '; set wait_timeout to wait for it'
+        if self.taken or len(self.before) > len(target.device_ids):
+            msg += '; the devices this task had locked were given back'
+        reason = REASON_SERVER_ERROR if refusal is not None and refusal.status >= 500 else REASON_LOCK_HELD
+        return OracleError(msg, reason, detail=self._detail(holders))
+
+    # -- release ----------------------------------------------------------------------------------
+
+    def release(self, targets):
+        failures = []
+        changed = False
+        for target in targets:
+            try:
+                changed = self._release(target) or changed
+            except OracleError as exc:
+                if exc.reason != REASON_LOCK_HELD or len(targets) == 1:
+                    raise
+                failures.append(exc.msg)
+        if failures:
+            raise OracleError('; '.join(failures), REASON_LOCK_HELD, detail=self._detail(self.after))
+        return self._result(changed)
+
+    def _release(self, target):
+        ids = target.device_ids
+        with self._guards(ids):
+            standings = self._standings(ids)
+            others = [device_id for device_id in ids if standings[device_id][1] == OTHER_RUN]
+            if others:
+                self._record(ids, HOLDER_OTHER_RUN, HOLDER_OTHER_RUN, False)
+                raise OracleError('%s on SDM %s is held by another run on this controller (%s); it is theirs to release, so it was '
+                                  'left untouched' % (target.label, self.endpoint, standings[others[0]][0].run.describe()),
+                                  REASON_LOCK_HELD, detail=self._detail(self.after))
+            ours = [device_id for device_id in ids if standings[device_id][1] in (OURS, ORPHAN)]
+            if self.module.check_mode:
+                return self._record(ids, HOLDER_US if ours else HOLDER_UNKNOWN, HOLDER_NOBODY if ours else HOLDER_UNKNOWN, bool(ours))
+            if ours:
+                return self._release_ours(target, ours)
+            return self._release_unleased(target)
+
+    def _release_ours(self, target, ours):
+        answer = target.send('Unlock')
+        if answer.done:
+            self._forget(ours)
+            return self._record(target.device_ids, HOLDER_US, HOLDER_NOBODY, True)
+        self._forget(ours)
+        # 400 and 409 may mean "not locked" (forced free by an administrator) as well as "another user holds it".
+        if answer.status not in _FOREIGN_ONLY and self._probe_is_free(target):
+            self.module.warn('%s on SDM %s was no longer locked (forced free by an administrator?); nothing to release'
+                             % (target.label, self.endpoint))
+            return self._record(target.device_ids, HOLDER_NOBODY, HOLDER_NOBODY, False)
+        raise self._foreign_error(target, answer, 'was taken over after being forced free, and')
+
+    def _release_unleased(self, target):
+        """No lease: ask the SDM. A Lock probe tells a free target from a held one without touching another user's lock."""
+        if self._probe_is_free(target):
+            return self._record(target.device_ids, HOLDER_NOBODY, HOLDER_NOBODY, False)
+        answer = target.send('Unlock')
+        if answer.done:
+            self.module.warn('released %s on SDM %s, which user %s held without a lease on this controller (a run that is gone, '
+                             'or another controller)' % (target.label, self.endpoint, self.client.username))
+            return self._record(target.device_ids, HOLDER_UNKNOWN, HOLDER_NOBODY, True)
+        raise self._foreign_error(target, answer, 'is not ours to release, so it')
+
+    def _probe_is_free(self, target):
+        """True when Lock succeeds (the target was free, or this user's): it is then unlocked again at once."""
+        if not target.send('Lock').done:
+            return False
+        target.send('Unlock')
+        return True
+
+    def _foreign_error(self, target, answer, clause):
+        holder = ('user %s' % answer.holder) if answer.holder else 'another user'
+        self._record(target.device_ids, holder, holder, False)
+        return OracleError('%s on SDM %s is held by %s; it %s was left untouched (the SDM answered %d%s)'
+                           % (target.label, self.endpoint, holder, clause, answer.status, ': %s' % answer.text if answer.text else ''),
+                           REASON_LOCK_HELD, detail=self._detail(self.after))
+
+    def _forget(self, device_ids):
+        for device_id in device_ids:
+            self.store.delete(self._key(device_id))
+
+    # -- results ----------------------------------------------------------------------------------
+
+    def _record(self, ids, before, after, changed):
+        for device_id in ids:
+            self.before[device_id] = before[device_id] if isinstance(before, dict) else before
+            self.after[device_id] = after[device_id] if isinstance(after, dict) else after
+        return changed
+
+    def _detail(self, holders):
+        return {'device_ids': list(self.after) or list(holders), 'holder': dict(self.after, **holders) if holders else dict(self.after),
+                'locked': False, 'waited': self.waiter.waited, 'attempts': self.waiter.attempts}
+
+    def _result(self, changed):
+        locked = bool(self.after) and all(holder == HOLDER_US for holder in self.after.values())
+        return lock_result(changed, locked, dict(self.after), {'holder': dict(self.before)}, {'holder': dict(self.after)},
+                           self.waiter, self.module._diff, device_ids=list(self.after))
+
+
+def main_body(module, redactor):
+    """What ``device_lock`` does, for the action plugin and the module alike: one login, one logout, however it ends."""
+    task = DeviceLock(module, redactor)
+    try:
+        targets = task.targets()
+        return task.acquire(targets) if module.params['state'] == 'locked' else task.release(targets)
+    finally:
+        task.client.logout()
+        task.client.http.close()

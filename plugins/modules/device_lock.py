@@ -1,0 +1,157 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the oracle_comms.provisioning collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: device_lock
+short_description: Lock or unlock devices on an Oracle Session Delivery Manager
+version_added: 0.1.0
+description:
+  - Locks or unlocks one device, several devices, or a device group on an Oracle Session Delivery Manager (SDM),
+    so that only this user can operate on them while provisioning.
+  - Several devices are taken all-or-nothing, in one canonical order, so two plays asking for overlapping sets
+    cannot deadlock; if one cannot be had within O(wait_timeout), those this task took are given back before it fails.
+  - SDM locks belong to a user, not to a session or a run. The lease record keeps two runs of the same user on
+    one controller apart (a device held by another live run is waited for, never shared); jobs of the same user
+    on different controllers cannot be told apart by anyone, which the module says once per run in a warning.
+  - One login and one logout per task, also on failure.
+author:
+  - Contributors to the oracle_comms.provisioning collection
+extends_documentation_fragment:
+  - oracle_comms.provisioning.connection.SDM
+  - oracle_comms.provisioning.lock
+options:
+  device_id:
+    description:
+      - SDM device id(s), for example V(ID18).
+      - Exactly one of O(device_id), O(device) and O(group) is required.
+    type: list
+    elements: str
+  device:
+    description:
+      - Device(s) by name, management IP address or C(name_ip) key, looked up in the SDM inventory.
+      - A name that matches no device, or more than one, fails and lists the candidates.
+    type: list
+    elements: str
+  group:
+    description:
+      - A device group of a network function, locked or unlocked by the SDM's device-group action.
+    type: dict
+    suboptions:
+      nf_id:
+        description: Id of the network function, for example V(ID101).
+        type: str
+        required: true
+      group_id:
+        description: Id of the device group, for example V(ID201).
+        type: str
+        required: true
+attributes:
+  action:
+    support: full
+  action_group:
+    support: full
+    membership:
+      - oracle_comms.provisioning.sdm
+seealso:
+  - name: Oracle SDM REST API, Lock or Unlock a Device
+    description: The Oracle documentation of the device action.
+    link: https://docs.oracle.com/en/industries/communications/session-delivery-manager/
+'''
+
+EXAMPLES = r'''
+- name: Lock one device by name, waiting up to two minutes for another user
+  oracle_comms.provisioning.device_lock:
+    host: sdm.example.net
+    username: provisioner
+    password: "{{ sdm_password }}"
+    device: sbc-east-1
+    wait_timeout: 120
+
+- name: Lock several devices at once (all or nothing)
+  oracle_comms.provisioning.device_lock:
+    host: sdm.example.net
+    username: provisioner
+    password: "{{ sdm_password }}"
+    device_id: [ID1, ID2, ID3]
+
+- name: Lock a device group of a network function
+  oracle_comms.provisioning.device_lock:
+    host: sdm.example.net
+    username: provisioner
+    password: "{{ sdm_password }}"
+    group:
+      nf_id: ID101
+      group_id: ID201
+
+- name: Unlock them all again
+  oracle_comms.provisioning.device_lock:
+    host: sdm.example.net
+    username: provisioner
+    password: "{{ sdm_password }}"
+    device_id: [ID1, ID2, ID3]
+    state: unlocked
+'''
+
+RETURN = r'''
+device_ids:
+  description: The devices the task acted on, in canonical order.
+  returned: always
+  type: list
+  elements: str
+  sample: [ID1, ID2]
+locked:
+  description: Whether this run holds every one of those devices after the task.
+  returned: always
+  type: bool
+  sample: true
+holder:
+  description:
+    - Per device, who holds it after the task as far as this controller can know
+      (V(us), V(other run), V(user NAME) when the SDM names the holder, V(nobody) or V(unknown)).
+  returned: always
+  type: dict
+  sample: {"ID1": "us", "ID2": "us"}
+waited:
+  description: Seconds spent waiting for other holders.
+  returned: always
+  type: float
+  sample: 0.0
+attempts:
+  description: How many times a lock was asked for.
+  returned: always
+  type: int
+  sample: 1
+reason:
+  description: Why the task failed, as one machine-readable word (see the notes).
+  returned: on failure
+  type: str
+  sample: lock_held
+diff:
+  description: The holders before and after.
+  returned: in diff mode
+  type: dict
+  sample: {"before": {"holder": {"ID1": "nobody"}}, "after": {"holder": {"ID1": "us"}}}
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._argspec import SDM_SPEC
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_lock import main_body
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import Redactor
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import run_module
+
+
+def main():
+    module = AnsibleModule(supports_check_mode=True, **SDM_SPEC.to_kwargs())
+    run_module(module, main_body, Redactor(*module.no_log_values))
+
+
+if __name__ == '__main__':
+    main()

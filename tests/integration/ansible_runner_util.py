@@ -1,0 +1,115 @@
+"""Run real ``ansible-playbook`` against the emulator: environment, inventory, concurrency, secret scans."""
+
+import os
+import pathlib
+import subprocess
+import sys
+
+from tests.collection_path import REPO_ROOT, ensure_collections_root
+
+TARGETS = pathlib.Path(__file__).resolve().parent / 'targets'
+CONNECTION_PLUGINS = pathlib.Path(__file__).resolve().parent / 'plugins' / 'connection'
+BIN = pathlib.Path(sys.executable).parent
+
+
+class Play:
+    """The outcome of one ``ansible-playbook`` run."""
+
+    def __init__(self, args, returncode, stdout, stderr):
+        self.args = args
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+
+    @property
+    def output(self):
+        return self.stdout + self.stderr
+
+    def __repr__(self):
+        return 'Play(rc=%s)\n--- stdout\n%s\n--- stderr\n%s' % (self.returncode, self.stdout[-6000:], self.stderr[-3000:])
+
+
+class PlaybookRunner:
+    """Builds the environment a user would have (collection installed, SBC_*/SDM_* set) and runs plays."""
+
+    def __init__(self, emulator, workdir, sbc_user=('admin', 'admin-secret-1'), sdm_user=('prov1', 'prov1-secret')):
+        self.emulator = emulator
+        self.workdir = pathlib.Path(workdir)
+        self.lease_dir = self.workdir / 'leases'
+        self.sbc_user = sbc_user
+        self.sdm_user = sdm_user
+        ensure_collections_root()
+
+    def env(self, **overrides):
+        env = dict(os.environ)
+        env.update({
+            'ANSIBLE_COLLECTIONS_PATH': str(ensure_collections_root()),
+            'ANSIBLE_CONNECTION_PLUGINS': str(CONNECTION_PLUGINS),
+            'ANSIBLE_LOCALHOST_WARNING': 'false',
+            'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'false',
+            'ANSIBLE_NOCOLOR': '1',
+            'ANSIBLE_FORCE_COLOR': '0',
+            'ANSIBLE_RETRY_FILES_ENABLED': 'false',
+            'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
+            'ANSIBLE_LOCAL_TEMP': str(self.workdir / 'ansible-tmp'),
+            'ANSIBLE_HOME': str(self.workdir / 'ansible-home'),
+            'ORACLE_COMMS_LEASE_DIR': str(self.lease_dir),
+            'SBC_HOST': self.emulator.sbc_host(),
+            'SBC_USERNAME': self.sbc_user[0],
+            'SBC_PASSWORD': self.sbc_user[1],
+            'SBC_CA_PATH': self.emulator.ca_cert,
+            'SDM_HOST': self.emulator.sdm_host(),
+            'SDM_USERNAME': self.sdm_user[0],
+            'SDM_PASSWORD': self.sdm_user[1],
+            'SDM_CA_PATH': self.emulator.ca_cert,
+            'EMULATOR_CONTROL': self.emulator.control_url,
+            'PATH': '%s%s%s' % (BIN, os.pathsep, os.environ.get('PATH', '')),
+        })
+        env.update(dict((key, str(value)) for key, value in overrides.items() if value is not None))
+        for key in [key for key, value in overrides.items() if value is None]:
+            env.pop(key, None)
+        return env
+
+    def command(self, playbook, extra_vars=None, verbosity=0, check=False, diff=False, inventory=None, args=()):
+        playbook = pathlib.Path(playbook)
+        if not playbook.is_absolute():
+            playbook = TARGETS / playbook
+        command = [str(BIN / 'ansible-playbook'), str(playbook), '-i', inventory or 'localhost,']
+        if inventory is None:
+            command += ['-c', 'local']
+        for name, value in (extra_vars or {}).items():
+            command += ['-e', '%s=%s' % (name, value)] if not isinstance(value, (dict, list, bool, int, float)) else \
+                ['-e', __import__('json').dumps({name: value})]
+        if verbosity:
+            command.append('-' + 'v' * verbosity)
+        if check:
+            command.append('--check')
+        if diff:
+            command.append('--diff')
+        return command + list(args)
+
+    def run(self, playbook, timeout=180, env=None, **kwargs):
+        """Run a play to its end and return a Play."""
+        command = self.command(playbook, **kwargs)
+        done = subprocess.run(command, cwd=str(REPO_ROOT), env=self.env(**(env or {})), stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout, check=False)
+        return Play(command, done.returncode, done.stdout.decode('utf-8', 'replace'), done.stderr.decode('utf-8', 'replace'))
+
+    def start(self, playbook, env=None, **kwargs):
+        """Start a play in the background (its own process group); ``finish`` collects it."""
+        command = self.command(playbook, **kwargs)
+        return subprocess.Popen(command, cwd=str(REPO_ROOT), env=self.env(**(env or {})), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+
+    @staticmethod
+    def finish(process, timeout=180):
+        stdout, stderr = process.communicate(timeout=timeout)
+        return Play(process.args, process.returncode, stdout.decode('utf-8', 'replace'), stderr.decode('utf-8', 'replace'))
+
+
+def assert_no_secret(text, secrets):
+    """Fail, naming where, if any secret (password, token, session id) appears in ``text``."""
+    for secret in secrets:
+        if secret and secret in text:
+            index = text.index(secret)
+            raise AssertionError('a secret leaked into the output near: %r' % text[max(0, index - 120):index].replace(secret, '<SECRET>'))

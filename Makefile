@@ -1,0 +1,71 @@
+# Developer entry points. Every target that needs tools first runs tools/bootstrap.sh, which makes
+# or refreshes .venv (fast when nothing changed). See docs/development.md.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+COLLECTION := $(VENV)/collections/ansible_collections/oracle_comms/provisioning
+# Extra pytest arguments, e.g. make test PYTEST_ARGS="-k sanity -x"; PYTEST_WORKERS=N sets xdist's workers
+# (default: two per core, at most 8; see tools/test.sh).
+PYTEST_ARGS ?=
+
+.PHONY: help bootstrap test test-quick demo sanity lint importer build clean distclean
+
+help:
+	@echo "make test        bootstrap, then the whole suite in one pytest run (tests/: emulator, unit, integration, checks)"
+	@echo "make test-quick  the same without the slow ecosystem checks (pytest -m 'not checks')"
+	@echo "make demo        bootstrap, then start the emulator and run examples/demo.yml against it"
+	@echo "make sanity      ansible-test sanity on a clean copy of the collection"
+	@echo "make lint        ansible-lint (production profile), antsibull-changelog lint, antsibull-docs lint"
+	@echo "make build       ansible-galaxy collection build into build/"
+	@echo "make importer    build, then galaxy-importer on the artifact (fails on any warning)"
+	@echo "make clean       remove build output and caches (make distclean also removes .venv)"
+
+bootstrap:
+	@echo "==> bootstrap: .venv with pinned requirements-dev.txt (tools/bootstrap.sh)"
+	@tools/bootstrap.sh
+
+test: bootstrap
+	@echo "==> pytest: the whole suite under tests/ (tools/test.sh)"
+	@tools/test.sh $(PYTEST_ARGS)
+
+test-quick: bootstrap
+	@echo "==> pytest: everything but the ecosystem checks (tools/test.sh -m 'not checks')"
+	@tools/test.sh -m "not checks" $(PYTEST_ARGS)
+
+demo: bootstrap
+	@echo "==> demo: emulator + examples/demo.yml + audit log (tools/demo.sh)"
+	@tools/demo.sh
+
+sanity: bootstrap
+	@echo "==> ansible-test sanity (tools/sanity.sh)"
+	@tools/sanity.sh
+
+lint: bootstrap
+	@echo "==> ansible-lint, production profile (.ansible-lint)"
+	ANSIBLE_COLLECTIONS_PATH="$(CURDIR)/$(VENV)/collections" $(BIN)/ansible-lint --nocolor
+	@echo "==> antsibull-changelog lint"
+	$(BIN)/antsibull-changelog lint
+	$(BIN)/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+	@echo "==> antsibull-docs lint-collection-docs --plugin-docs"
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/antsibull-docs lint-collection-docs --plugin-docs $(COLLECTION)
+
+build: bootstrap
+	@echo "==> ansible-galaxy collection build into build/"
+	@mkdir -p build
+	$(BIN)/ansible-galaxy collection build --force --output-path build .
+
+importer: build
+	@echo "==> galaxy-importer on the artifact (tools/importer.sh)"
+	@tools/importer.sh build/oracle_comms-provisioning-$$(sed -n 's/^version: *//p' galaxy.yml).tar.gz
+
+clean:
+	@echo "==> removing build/, tests/output/, caches"
+	rm -rf build tests/output .pytest_cache changelogs/.plugin-cache.yaml importer_result.json
+	find . -path ./.venv -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	@echo "==> removing .venv"
+	rm -rf $(VENV)

@@ -1,0 +1,162 @@
+"""The SBC configuration element store: a few element types with key attributes, as configElements serves them."""
+
+from . import xmlio
+from .rest import ApiError
+
+
+class ElementType:
+    """One configuration element type: its attributes (with defaults), key attributes, integer attributes."""
+
+    def __init__(self, name, attributes, keys=(), integers=(), singleton=False):
+        self.name = name
+        self.attributes = dict(attributes)
+        self.keys = tuple(keys)
+        self.integers = frozenset(integers)
+        self.singleton = singleton
+
+
+ELEMENT_TYPES = {t.name: t for t in (
+    ElementType("realm-config", {
+        "identifier": "", "description": "", "addr-prefix": "0.0.0.0", "network-interfaces": "",
+        "mm-in-realm": "disabled", "max-bandwidth": "0", "access-control-trust-level": "none",
+    }, keys=("identifier",), integers=("max-bandwidth",)),
+    ElementType("sip-interface", {
+        "realm-id": "", "description": "", "state": "enabled", "sip-ip-address": "", "sip-port": "5060",
+        "transport-protocol": "UDP",
+    }, keys=("realm-id",), integers=("sip-port",)),
+    ElementType("local-policy", {
+        "from-address": "", "to-address": "", "source-realm": "*", "description": "", "state": "enabled",
+        "next-hop": "", "realm": "", "cost": "0",
+    }, keys=("from-address", "to-address"), integers=("cost",)),
+    ElementType("session-agent", {
+        "hostname": "", "ip-address": "", "port": "5060", "state": "enabled", "realm-id": "", "description": "",
+    }, keys=("hostname",), integers=("port",)),
+    ElementType("system-config", {
+        "hostname": "", "description": "", "location": "", "default-gateway": "0.0.0.0", "snmp-enabled": "enabled",
+    }, singleton=True),
+)}
+
+
+def seed_elements(instance_name):
+    """Return the elements a fresh SBC starts with: its system-config, two realms, one SIP interface."""
+    return [
+        ("system-config", {"hostname": "%s.emulator.invalid" % instance_name, "description": "emulated SBC"}),
+        ("realm-config", {"identifier": "core", "addr-prefix": "192.0.2.0/24", "network-interfaces": "M00:0"}),
+        ("realm-config", {"identifier": "access", "addr-prefix": "198.51.100.0/24", "network-interfaces": "M10:0"}),
+        ("sip-interface", {"realm-id": "core", "sip-ip-address": "192.0.2.10"}),
+    ]
+
+
+class ElementStore:
+    """Elements per type, in insertion order; every method either changes nothing or succeeds."""
+
+    def __init__(self, seed):
+        self.elements = {name: [] for name in ELEMENT_TYPES}
+        for type_name, values in seed:
+            self.add(type_name, values)
+
+    @staticmethod
+    def element_type(name, missing_status=400):
+        """Return the ElementType called ``name``; 400 when absent, ``missing_status`` when unknown."""
+        if not name:
+            raise ApiError(400, "Missing required parameter elementType")
+        etype = ELEMENT_TYPES.get(name)
+        if etype is None:
+            raise ApiError(missing_status, "Unknown elementType %s" % name)
+        return etype
+
+    def find(self, etype, criteria):
+        """Return the elements of ``etype`` whose attributes equal every ``criteria`` item."""
+        return [e for e in self.elements[etype.name] if all(e.get(k) == v for k, v in criteria.items())]
+
+    def add(self, type_name, values):
+        """Add a new element (values checked, defaults filled); 409 on a duplicate key or second singleton."""
+        etype = self.element_type(type_name)
+        element = self._validated(etype, values)
+        if etype.singleton and self.elements[etype.name]:
+            raise ApiError(409, "Element %s already exists" % etype.name)
+        if self.find(etype, self._key_of(etype, element)):
+            raise ApiError(409, "Element %s with the same key already exists" % etype.name)
+        self.elements[etype.name].append(element)
+        return element
+
+    def update(self, type_name, values):
+        """Update the element the key attributes in ``values`` name; 404 when there is none."""
+        etype = self.element_type(type_name)
+        changed = self._validated(etype, values, fill_defaults=False)
+        matches = self.find(etype, self._key_of(etype, changed))
+        if not matches:
+            raise ApiError(404, "Element %s not found" % etype.name)
+        matches[0].update(changed)
+        return matches[0]
+
+    def delete(self, type_name, criteria):
+        """Delete the one element ``criteria`` (its key attributes) names; 400 incomplete, 404 absent."""
+        etype = self.element_type(type_name)
+        unknown = set(criteria) - set(etype.attributes)
+        if unknown:
+            raise ApiError(400, "Unknown attribute %s for %s" % (sorted(unknown)[0], etype.name))
+        missing = [k for k in etype.keys if k not in criteria]
+        if missing:
+            raise ApiError(400, "Missing key attribute %s" % missing[0])
+        matches = self.find(etype, criteria)
+        if not matches:
+            raise ApiError(404, "Element %s not found" % etype.name)
+        self.elements[etype.name].remove(matches[0])
+
+    @staticmethod
+    def _key_of(etype, element):
+        missing = [k for k in etype.keys if not element.get(k)]
+        if missing:
+            raise ApiError(400, "Missing key attribute %s" % missing[0])
+        return {k: element[k] for k in etype.keys}
+
+    @staticmethod
+    def _validated(etype, values, fill_defaults=True):
+        for name, value in values.items():
+            if name not in etype.attributes:
+                raise ApiError(400, "Invalid attribute %s for %s" % (name, etype.name))
+            if name in etype.integers and not value.lstrip("-").isdigit():
+                raise ApiError(400, "Invalid value %s for attribute %s" % (value, name))
+        if not fill_defaults:
+            return dict(values)
+        element = dict(etype.attributes)
+        element.update(values)
+        return element
+
+
+def parse_element(body):
+    """Parse a ``<configElement>`` request body into ``(elementType, {attribute: value})``; 400 if malformed."""
+    try:
+        root = xmlio.parse(body)
+    except xmlio.BadXml as exc:
+        raise ApiError(400, str(exc)) from None
+    if root.tag != "configElement":
+        raise ApiError(400, "Expected a configElement, got %s" % root.tag)
+    type_name = xmlio.child_text(root, "elementType")
+    values = {}
+    for attribute in root.findall("attribute"):
+        name = xmlio.child_text(attribute, "name")
+        value = xmlio.child_text(attribute, "value")
+        if not name or value is None:
+            raise ApiError(400, "Every attribute needs a name and a value")
+        values[name] = value
+    return type_name, values
+
+
+def element_xml(type_name, element):
+    """Return one element as ``<configElement>`` XML."""
+    attributes = "".join(
+        xmlio.tag("attribute", xmlio.text("name", name) + xmlio.text("value", value)) for name, value in element.items()
+    )
+    return xmlio.tag("configElement", xmlio.text("elementType", type_name) + attributes)
+
+
+def metadata_xml(etype):
+    """Return what ``elementTypes/metadata`` says about a type: its attributes and which are keys."""
+    rows = "".join(
+        xmlio.tag("attribute", xmlio.text("name", name) + xmlio.text("type", "integer" if name in etype.integers else "string")
+                  + xmlio.text("key", "true" if name in etype.keys else "false") + xmlio.text("default", default))
+        for name, default in etype.attributes.items()
+    )
+    return xmlio.tag("elementTypeMetadata", xmlio.text("name", etype.name) + xmlio.text("singleton", str(etype.singleton).lower()) + rows)

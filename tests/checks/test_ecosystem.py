@@ -1,0 +1,115 @@
+"""Ecosystem checks: what Galaxy, Automation Hub and Ansible's own CI would run on this collection.
+
+Each test runs one tool the way a release would, asserts that it exits 0 (and, for the importer,
+that it printed no warning), and on failure shows the tool's own output.
+The tools come from .venv (made by tools/bootstrap.sh; `make test` runs it first).
+Skip them in a quick edit-test loop with `pytest -m "not checks"`.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import subprocess
+import tarfile
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+VENV_BIN = ROOT / ".venv" / "bin"
+COLLECTION_LINK = ROOT / ".venv" / "collections" / "ansible_collections" / "oracle_comms" / "provisioning"
+
+pytestmark = pytest.mark.checks
+
+# What the artifact must ship, and what must never get into it.
+REQUIRED_IN_ARTIFACT = ("MANIFEST.json", "FILES.json", "README.md", "LICENSE", "meta/runtime.yml",
+                        "changelogs/changelog.yaml", "changelogs/config.yaml", "docs/", "plugins/",
+                        "roles/", "emulator/")
+FORBIDDEN_AT_TOP = (".venv/", ".ansible/", ".git/", ".ci/", "build/", "tests/output/", "benchmarks/results/")
+FORBIDDEN_ANYWHERE = ("__pycache__/", ".pytest_cache/")
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["NO_COLOR"] = "1"
+    env["ANSIBLE_NOCOLOR"] = "1"
+    # This checkout is oracle_comms.provisioning (the link tools/bootstrap.sh makes), whatever else is installed.
+    env["ANSIBLE_COLLECTIONS_PATH"] = str(ROOT / ".venv" / "collections")
+    return env
+
+
+def _run(*cmd: str | os.PathLike, timeout: float, cwd: pathlib.Path = ROOT) -> subprocess.CompletedProcess:
+    """Run cmd with .venv/bin first on PATH, stdout and stderr merged into one text."""
+    return subprocess.run([str(c) for c in cmd], cwd=cwd, env=_env(), stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, timeout=timeout, check=False)
+
+
+# pip's progress chatter inside ansible-test's virtual environments hides the errors that matter.
+_NOISE = ("WARNING: Location 'file:", "Collecting ", "  Downloading ", "Processing ", "Looking in ", "     \u2501")
+
+
+def _tail(text: str, lines: int = 300) -> str:
+    kept = [line for line in text.splitlines() if not line.startswith(_NOISE)][-lines:]
+    return "\n".join(kept)
+
+
+def _assert_ok(proc: subprocess.CompletedProcess, what: str) -> None:
+    if proc.returncode != 0:
+        pytest.fail(f"{what} exited {proc.returncode}; its output:\n{_tail(proc.stdout)}", pytrace=False)
+
+
+@pytest.mark.timeout(1800)
+def test_ansible_test_sanity():
+    """ansible-test sanity, every test, on a clean copy of what git would ship (tools/sanity.sh)."""
+    _assert_ok(_run(ROOT / "tools" / "sanity.sh", timeout=1750), "ansible-test sanity")
+
+
+@pytest.mark.timeout(600)
+def test_galaxy_build_and_importer(tmp_path):
+    """ansible-galaxy builds a clean artifact, and galaxy-importer accepts it without a single warning."""
+    build = _run("ansible-galaxy", "collection", "build", "--force", "--output-path", tmp_path, ROOT, timeout=300)
+    _assert_ok(build, "ansible-galaxy collection build")
+    artifacts = sorted(tmp_path.glob("oracle_comms-provisioning-*.tar.gz"))
+    assert len(artifacts) == 1, f"expected one artifact, found {artifacts}:\n{build.stdout}"
+
+    with tarfile.open(artifacts[0]) as tar:
+        names = [m.name + ("/" if m.isdir() else "") for m in tar.getmembers()]
+    problems = []
+    missing = [r for r in REQUIRED_IN_ARTIFACT if not any(n == r or n.startswith(r) for n in names)]
+    if missing:
+        problems.append(f"the artifact lacks {missing}")
+    forbidden = sorted(n for n in names if n.startswith(FORBIDDEN_AT_TOP) or n.endswith((".pyc", ".tar.gz"))
+                       or any(n.startswith(f) or f"/{f}" in n for f in FORBIDDEN_ANYWHERE))
+    if forbidden:
+        problems.append("the artifact holds files that build_ignore in galaxy.yml should keep out:\n  "
+                        + "\n  ".join(forbidden[:50]))
+
+    importer = _run(ROOT / "tools" / "importer.sh", artifacts[0], timeout=500)
+    if importer.returncode != 0:
+        problems.append(f"galaxy-importer exited {importer.returncode} (every WARNING counts as a failure); "
+                        f"its output:\n{_tail(importer.stdout)}")
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+
+
+@pytest.mark.timeout(600)
+def test_ansible_lint_production_profile():
+    """ansible-lint with the production profile, as Galaxy and Automation Hub certification run it."""
+    _assert_ok(_run("ansible-lint", "--nocolor", timeout=550), "ansible-lint --profile production (see .ansible-lint)")
+
+
+@pytest.mark.timeout(300)
+def test_changelog_lint():
+    """antsibull-changelog accepts the fragments and changelogs/changelog.yaml."""
+    _assert_ok(_run("antsibull-changelog", "lint", timeout=120), "antsibull-changelog lint")
+    _assert_ok(_run("antsibull-changelog", "lint-changelog-yaml", "changelogs/changelog.yaml", timeout=120),
+               "antsibull-changelog lint-changelog-yaml")
+
+
+@pytest.mark.timeout(600)
+def test_antsibull_docs_lint():
+    """antsibull-docs renders and validates every plugin's and role's documentation for the docsite."""
+    assert COLLECTION_LINK.is_dir(), f"{COLLECTION_LINK} is missing: run tools/bootstrap.sh"
+    _assert_ok(_run("antsibull-docs", "lint-collection-docs", "--plugin-docs", COLLECTION_LINK, timeout=550),
+               "antsibull-docs lint-collection-docs --plugin-docs")

@@ -51,6 +51,7 @@ attributes:
     support: full
     description: Shows the holder before and after.
   platform:
+    support: full
     platforms: posix
     description: Runs on the controller, or on the host the task is delegated to.
 '''

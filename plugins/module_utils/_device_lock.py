@@ -24,7 +24,9 @@ import re
 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import (
     REASON_BAD_INPUT,
+    REASON_BAD_RESPONSE,
     REASON_LOCK_HELD,
+    REASON_NETWORK,
     REASON_NOT_FOUND,
     REASON_SERVER_ERROR,
     HttpClient,
@@ -181,6 +183,11 @@ class DeviceLock:
             changed = False
             for target in targets:
                 changed = self._acquire(target) or changed
+        except OracleError as exc:
+            self._give_back()
+            if exc.detail is not None:
+                exc.detail = self._detail({})  # the holders as they are after the give-back
+            raise
         except BaseException:
             self._give_back()
             raise
@@ -188,6 +195,7 @@ class DeviceLock:
 
     def _acquire(self, target):
         ids = target.device_ids
+        refused_by = None
         while True:
             self.waiter.attempts += 1
             waiting_on = None
@@ -205,20 +213,32 @@ class DeviceLock:
                 elif self.module.check_mode:
                     return self._record(ids, HOLDER_UNKNOWN, HOLDER_US, True)
                 else:
-                    answer = target.send('Lock')
+                    answer = self._send_lock(target)
                     if answer.done:
                         self._write_leases(ids)
                         self.taken.append(target)
                         self._warn_same_user_once()
-                        return self._record(ids, HOLDER_NOBODY, HOLDER_US, True)
+                        return self._record(ids, refused_by or HOLDER_NOBODY, HOLDER_US, True)
                     if len(ids) > 1:
                         self._undo_partial(ids, standings)
                     holder = ('user %s' % answer.holder) if answer.holder else HOLDER_UNKNOWN
-                    holders = dict((device_id, holder) for device_id in ids)
+                    holders = refused_by = dict((device_id, holder) for device_id in ids)
                     refusal = answer
             if not self.waiter.pause(self.store if waiting_on else None, self._key(waiting_on) if waiting_on else None):
                 self._record(ids, holders, holders, False)
                 raise self._held_error(target, holders, None if waiting_on else refusal, waiting_on and standings[waiting_on][0])
+
+    def _send_lock(self, target):
+        """Send Lock; when its answer is lost, send Unlock (only this user's lock can be released) before failing."""
+        try:
+            return target.send('Lock')
+        except OracleError as exc:
+            if exc.reason in (REASON_NETWORK, REASON_SERVER_ERROR, REASON_BAD_RESPONSE):
+                try:
+                    target.send('Unlock')
+                except OracleError:
+                    pass
+            raise
 
     def _keep(self, ids, standings):
         adopted = [device_id for device_id in ids if standings[device_id][1] == ORPHAN]

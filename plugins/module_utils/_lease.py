@@ -197,8 +197,11 @@ class LeaseStore:
         directory = directory or os.environ.get(LEASE_DIR_ENV) or DEFAULT_LEASE_DIR
         self.directory = os.path.abspath(os.path.expanduser(directory))
         try:
-            if not os.path.isdir(self.directory):
+            try:
                 os.makedirs(self.directory, 0o700)
+            except OSError as exc:
+                if exc.errno != errno.EEXIST:  # several forks may create it at once
+                    raise
             mode = stat.S_IMODE(os.stat(self.directory).st_mode)
             if mode & 0o077:
                 os.chmod(self.directory, 0o700)

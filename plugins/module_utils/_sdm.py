@@ -51,8 +51,9 @@ class Answer:
 def holder_named_in(text):
     """The user an error text says holds the lock, or None where it names nobody."""
     match = _HOLDER_RE.search(text or '')
-    if match and match.group(1).lower() not in _NOT_NAMES:
-        return match.group(1)
+    name = match.group(1).rstrip('.') if match else ''
+    if name and name.lower() not in _NOT_NAMES:
+        return name
     return None
 
 

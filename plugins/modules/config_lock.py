@@ -21,7 +21,7 @@ description:
   - While the lock is held, C(state=locked) re-authenticates the token when less than half of its life is left,
     the documented way; the lock follows the new token.
 author:
-  - Contributors to the oracle_comms.provisioning collection
+  - Oracle Comms Provisioning Maintainers (@oracle-comms)
 extends_documentation_fragment:
   - oracle_comms.provisioning.connection.SBC
   - oracle_comms.provisioning.lock
@@ -47,8 +47,10 @@ options:
 attributes:
   action:
     support: full
+    description: Runs in-process on the controller through its action plugin.
   action_group:
     support: full
+    description: Use C(group/oracle_comms.provisioning.GROUP) in C(module_defaults) to set options for the whole group.
     membership:
       - oracle_comms.provisioning.sbc
 seealso:

@@ -22,7 +22,7 @@ description:
     on different controllers cannot be told apart by anyone, which the module says once per run in a warning.
   - One login and one logout per task, also on failure.
 author:
-  - Contributors to the oracle_comms.provisioning collection
+  - Oracle Comms Provisioning Maintainers (@oracle-comms)
 extends_documentation_fragment:
   - oracle_comms.provisioning.connection.SDM
   - oracle_comms.provisioning.lock
@@ -55,8 +55,10 @@ options:
 attributes:
   action:
     support: full
+    description: Runs in-process on the controller through its action plugin.
   action_group:
     support: full
+    description: Use C(group/oracle_comms.provisioning.GROUP) in C(module_defaults) to set options for the whole group.
     membership:
       - oracle_comms.provisioning.sdm
 seealso:

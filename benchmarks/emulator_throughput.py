@@ -87,7 +87,7 @@ async def run_level(sbc_url, ca_cert, clients, seconds, server_pid=None):
     trace.on_connection_create_end.append(on_connection)
     start = asyncio.Event()
     stop_at = [float("inf")]
-    tasks = [asyncio.create_task(_client(sbc_url + "/rest/v1.2", context, level, start, stop_at, trace)) for _ in range(clients)]
+    tasks = [asyncio.create_task(_client(sbc_url + "/rest/v1.2", context, level, start, stop_at, trace)) for _client_no in range(clients)]
     # start measuring once every client holds its token and its connection
     while level.connections < clients and not any(t.done() for t in tasks):
         await asyncio.sleep(0.05)

@@ -16,6 +16,7 @@ A config file (YAML or JSON) may override any part; what it leaves out keeps the
 
 import copy
 import json
+import math
 
 from . import switches as switch_table
 
@@ -81,7 +82,7 @@ def _seconds(value, what):
         seconds = float(value)
     except (TypeError, ValueError):
         raise ConfigError("%s must be a number of seconds, not %r" % (what, value)) from None
-    if seconds < 0 or seconds != seconds:
+    if seconds < 0 or math.isnan(seconds):
         raise ConfigError("%s must not be negative" % what)
     return seconds
 

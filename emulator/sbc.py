@@ -105,7 +105,7 @@ class SbcInstance:
         """Expire every token whose time has come; a lock it held is released (cause ``token-expired``)."""
         heap = self.expiry_heap
         while heap and heap[0][0] <= now:
-            _, _, value = heapq.heappop(heap)
+            value = heapq.heappop(heap)[2]
             token = self.tokens.get(value)
             if token is not None and token.expires_at <= now:
                 self._drop_token(token, "token-expired")
@@ -199,7 +199,7 @@ class SbcInstance:
         """Rules 1-3: return the caller's live Token or raise 426 / 404 / 401."""
         self.check_transport_and_version(request)
         header = request.headers.get("Authorization", "")
-        scheme, _, value = header.partition(" ")
+        scheme, _separator, value = header.partition(" ")
         token = self.tokens.get(value.strip()) if scheme.lower() == "bearer" else None
         if token is None:
             raise ApiError(401, NOT_AUTHORIZED)
@@ -223,7 +223,7 @@ class SbcInstance:
 
     def basic_user(self, request):
         """Return the user named by a valid ``Authorization: Basic`` header, else raise 401."""
-        scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+        scheme, _separator, value = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "basic":
             raise ApiError(401, NOT_AUTHORIZED)
         try:
@@ -261,7 +261,7 @@ class SbcInstance:
             raise ApiError(400, "Malformed form body") from None
         field = self.switches["sbc.refresh_field"]
         if field == "any":
-            candidates = [v.strip() for _, v in pairs]
+            candidates = [v.strip() for _name, v in pairs]
             # with "any", a value that was never a token is just some other field
             stale = [v for v in candidates if v in self.issued]
         else:

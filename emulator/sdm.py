@@ -341,7 +341,7 @@ class SdmInstance:
         outcomes = [(device_id,) + self._outcome(action, device_id, session.user) for device_id in members]
         failures = [o for o in outcomes if o[1] >= 400]
         if not failures or self.switches["sdm.group_mode"] == "partial":
-            for device_id, status, change, _ in outcomes:
+            for device_id, status, change, _text in outcomes:
                 if status < 400:
                     self._apply(device_id, change, session, "group")
         if failures:
@@ -358,7 +358,7 @@ class SdmInstance:
         device = self.device(request)
         lock = self.locks.get(device["id"])
         if lock is not None and lock.user != session.user:
-            status, _, text = self._outcome("Lock", device["id"], session.user)
+            status, _change, text = self._outcome("Lock", device["id"], session.user)
             raise ApiError(status, text)
         return web.Response(status=204)
 

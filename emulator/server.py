@@ -66,7 +66,7 @@ def make_tls(ca_dir, sans):
 
 def bind_socket(host, port):
     """Return a listening-ready TCP socket bound to ``host:port`` (IPv4 or IPv6)."""
-    family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    family, _type, _proto, _canonname, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:

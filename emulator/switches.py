@@ -4,6 +4,8 @@ Values are kept in one canonical form per switch: the table's word for a choice 
 ``"move"``, ``"on"``), a float or an int for the numeric ones. ``GET /switches`` shows exactly that.
 """
 
+import math
+
 _TRUE_WORDS = ("true", "on", "yes", "1")
 _FALSE_WORDS = ("false", "off", "no", "0")
 
@@ -51,7 +53,7 @@ class Number:
             value = int(str(raw).strip()) if self.integer else float(str(raw).strip())
         except ValueError:
             raise SwitchError("must be a%s number, not %r" % ("n integer" if self.integer else "", raw)) from None
-        if value < 0 or value != value:
+        if value < 0 or (isinstance(value, float) and math.isnan(value)):
             raise SwitchError("must not be negative, not %r" % (raw,))
         return value
 

@@ -149,7 +149,7 @@ def _read_startup_line(process, timeout, log_path):
         remaining = deadline - time.monotonic()
         if remaining <= 0 or process.poll() is not None:
             break
-        ready, _, _ = select.select([process.stdout], [], [], min(remaining, 0.2))
+        ready = select.select([process.stdout], [], [], min(remaining, 0.2))[0]
         if ready:
             chunk = os.read(process.stdout.fileno(), 4096)
             if not chunk:

@@ -173,7 +173,7 @@ def test_fault_count_next_n_calls(emulator, count):
     """A fault hits the next N matching calls, then the path answers normally again."""
     tok = cc.sbc_token(emulator)
     arm(emulator, instance="sbc1", method="GET", path="/rest/api/supportedversions", kind="status", status=503, count=count)
-    codes = [cc.sbc(emulator, "GET", "/rest/api/supportedversions", token=tok).status_code for _ in range(count + 2)]
+    codes = [cc.sbc(emulator, "GET", "/rest/api/supportedversions", token=tok).status_code for _call in range(count + 2)]
     assert codes == [503] * count + [200, 200]
 
 
@@ -181,7 +181,7 @@ def test_fault_count_zero_until_cleared(emulator):
     """count 0 = until cleared: every matching call fails until DELETE /faults."""
     tok = cc.sbc_token(emulator)
     arm(emulator, instance="sbc1", path="*/configuration/lock", kind="status", status=500, count=0)
-    assert [cc.sbc_lock(emulator, tok).status_code for _ in range(4)] == [500] * 4
+    assert [cc.sbc_lock(emulator, tok).status_code for _call in range(4)] == [500] * 4
     assert cc.control(emulator, "DELETE", "/faults").status_code == 200
     assert cc.sbc_lock(emulator, tok).status_code == 204
 

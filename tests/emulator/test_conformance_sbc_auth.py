@@ -225,7 +225,7 @@ def test_max_tokens(emulator, limit):
     """Switch `sbc.max_tokens`: 0 = no limit; N = at most N live tokens, beyond -> 401 "Too many sessions"."""
     cc.set_switches(emulator, {"sbc.max_tokens": limit})
     count = limit if limit else 12
-    tokens = [cc.sbc_token(emulator) for _ in range(count)]
+    tokens = [cc.sbc_token(emulator) for _login in range(count)]
     assert len(set(tokens)) == count
     resp = cc.sbc_token_response(emulator)
     if limit:

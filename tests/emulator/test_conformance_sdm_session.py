@@ -74,7 +74,7 @@ def test_login_user_group_and_idle_timeout(emulator, user, accept):
 
 def test_login_sessions_are_distinct(emulator):
     """Each login creates its own session (ids differ), also for the same user."""
-    ids = {cc.sdm_login(emulator, "prov1") for _ in range(3)}
+    ids = {cc.sdm_login(emulator, "prov1") for _login in range(3)}
     assert len(ids) == 3
     assert len(emulator.sdm_sessions("sdm1")) == 3
 

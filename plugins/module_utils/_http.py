@@ -229,7 +229,6 @@ class HttpClient:
         else:
             self.verify = True
         self.session = (session_factory or requests.Session)()
-        self.requests_made = 0
 
     def close(self):
         self.session.close()
@@ -251,7 +250,6 @@ class HttpClient:
         while True:
             attempt += 1
             try:
-                self.requests_made += 1
                 response = self.session.request(method, self.url(path), **kwargs)
             except requests.exceptions.SSLError as exc:
                 raise self._tls_error(exc)

@@ -83,6 +83,15 @@ def lock_result(changed, locked, holder, before, after, waiter=None, diff=False,
     return result
 
 
+def main_for(spec, body):
+    """The ``main()`` of a lock module executed on a host: AnsibleModule from ``spec``, then :func:`run_module`."""
+    from ansible.module_utils.basic import AnsibleModule
+    from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import Redactor
+
+    module = AnsibleModule(supports_check_mode=True, **spec.to_kwargs())
+    run_module(module, body, Redactor(*module.no_log_values))
+
+
 def run_module(module, body, redactor):
     """Run ``body(module, redactor)`` and end the task: exit_json with its result, or fail_json with msg and reason.
 

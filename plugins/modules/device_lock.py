@@ -142,17 +142,13 @@ diff:
   sample: {"before": {"holder": {"ID1": "nobody"}}, "after": {"holder": {"ID1": "us"}}}
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._argspec import SDM_SPEC
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_lock import main_body
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import Redactor
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import run_module
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import main_for
 
 
 def main():
-    module = AnsibleModule(supports_check_mode=True, **SDM_SPEC.to_kwargs())
-    run_module(module, main_body, Redactor(*module.no_log_values))
+    main_for(SDM_SPEC, main_body)
 
 
 if __name__ == '__main__':

@@ -32,6 +32,20 @@ options:
       - Use a persistent path in AWX execution environments so that a later job can recover a lock a cancelled one left.
       - If not set, the environment variable E(ORACLE_COMMS_LEASE_DIR) is used, else C(~/.ansible/oracle_comms/leases).
     type: path
+  release_on_exit:
+    description:
+      - Give the lock back when the run ends still holding it because it was interrupted (SIGINT, SIGTERM),
+        cancelled (ansible-runner, AWX) or killed, or because the play never released it.
+      - The first lock a run takes on a device starts a small keeper process on the controller, in a session
+        of its own, that watches the C(ansible-playbook) process and releases what the run still holds when it
+        is gone. While the run lives, the keeper also re-authenticates the SBC token before it expires.
+        It exits once the run holds nothing on that device.
+      - Set V(false) to keep a lock after the run for a later run to adopt from the lease record
+        (SBC locks last until their token expires).
+      - Only where the module runs in-process on the controller; a task delegated to another host has no keeper.
+      - If not set, the environment variable E(ORACLE_COMMS_RELEASE_ON_EXIT) is used.
+    type: bool
+    default: true
 notes:
   - The module runs in-process on the controller through its action plugin, and does not connect to the inventory host.
     When the task is delegated to another host, the module runs there, with its lease record on that host.

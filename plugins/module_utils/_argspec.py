@@ -72,6 +72,7 @@ LOCK_SPEC = ArgumentSpec(dict(
     state=dict(type='str', default='locked', choices=['locked', 'unlocked']),
     wait_timeout=dict(type='float', default=0.0),
     lease_dir=dict(type='path', fallback=(env_fallback, ['ORACLE_COMMS_LEASE_DIR'])),
+    release_on_exit=dict(type='bool', default=True, fallback=(env_fallback, ['ORACLE_COMMS_RELEASE_ON_EXIT'])),
 ))
 
 SBC_SPEC = connection_spec('SBC').merge(LOCK_SPEC, ArgumentSpec(dict(

@@ -23,6 +23,7 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http im
     HttpClient,
     OracleError,
 )
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._keeper import ensure_keeper
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import (
     FREE,
     ORPHAN,
@@ -97,6 +98,8 @@ class ConfigLock:
         extra = {}
         if after == HOLDER_US and lease is not None:
             extra['expires_at'] = _iso(lease.expires_at)
+            extra['lease_file'] = self.store.path(self.key)
+            extra['base_url'] = '%s/rest/%s' % (self.endpoint.base_url, lease.api_version)
             if self.params['return_token']:
                 # The token is the caller's to use (register), never to show: a result carrying it is
                 # censored by every callback, at any verbosity, even where the task forgot no_log.
@@ -119,6 +122,13 @@ class ConfigLock:
     # -- acquire ----------------------------------------------------------------------------------
 
     def acquire(self):
+        """Take the lock, or keep it when this run holds it; then make sure a keeper watches the run."""
+        result = self._acquire()
+        if result['locked'] and not self.module.check_mode:
+            ensure_keeper(self.module, self.store, 'sbc', self.endpoint.netloc, self.client.username, self.run)
+        return result
+
+    def _acquire(self):
         token = self.given_token
         while True:
             self.waiter.attempts += 1

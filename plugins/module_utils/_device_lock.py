@@ -32,6 +32,7 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http im
     HttpClient,
     OracleError,
 )
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._keeper import ensure_keeper
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import (
     FREE,
     ORPHAN,
@@ -191,7 +192,10 @@ class DeviceLock:
         except BaseException:
             self._give_back()
             raise
-        return self._result(changed)
+        result = self._result(changed)
+        if result['locked'] and not self.module.check_mode:
+            ensure_keeper(self.module, self.store, 'sdm', self.endpoint.netloc, self.client.username, self.run)
+        return result
 
     def _acquire(self, target):
         ids = target.device_ids

@@ -47,11 +47,16 @@ ORPHAN = 'orphan'
 FREE = 'free'
 
 
-def _proc_start_time(pid):
-    """Start time of ``pid`` in clock ticks since boot (Linux), or None where /proc cannot tell."""
+def _proc_start_time(pid, living=False):
+    """Start time of ``pid`` in clock ticks since boot (Linux), or None where /proc cannot tell.
+
+    With ``living``, a zombie (dead, not yet reaped by its parent) counts as gone: None.
+    """
     try:
         with open('/proc/%d/stat' % pid) as handle:
             fields = handle.read().rsplit(')', 1)[1].split()
+        if living and fields[0] in ('Z', 'X'):
+            return None
         return int(fields[19])
     except (IOError, OSError, IndexError, ValueError):
         return None
@@ -127,7 +132,7 @@ class Run:
         if self.host != socket.gethostname():
             return None
         if self.start is not None and os.path.isdir('/proc'):
-            return _proc_start_time(self.pid) == self.start
+            return _proc_start_time(self.pid, living=True) == self.start
         try:
             os.kill(self.pid, 0)
         except OSError as exc:
@@ -215,6 +220,10 @@ class LeaseStore:
 
     def _path(self, key, suffix='.json'):
         return os.path.join(self.directory, key + suffix)
+
+    def path(self, key):
+        """Where the lease for ``key`` is kept."""
+        return self._path(key)
 
     @contextlib.contextmanager
     def guard(self, key):

@@ -127,6 +127,18 @@ expires_at:
   returned: when the lock is held by this run
   type: str
   sample: '2026-11-24T12:30:00Z'
+lease_file:
+  description:
+    - Where the lease record of the lock is kept. The P(oracle_comms.provisioning.lease#lookup) lookup reads it
+      to give later tasks a token that is valid when they use it.
+  returned: when the lock is held by this run
+  type: str
+  sample: /home/ops/.ansible/oracle_comms/leases/sbc_sbc1.example.net_443_configuration-5f2c7e1a9b.json
+base_url:
+  description: The REST API base of the SBC, with the API version in use.
+  returned: when the lock is held by this run
+  type: str
+  sample: https://sbc1.example.net:443/rest/v1.2
 waited:
   description: Seconds spent waiting for another holder.
   returned: always

@@ -39,6 +39,9 @@ class _ModuleExit(Exception):
 class ModuleShim:
     """The AnsibleModule surface our module code uses, backed by ansible-core's own argument validation."""
 
+    #: Module code may start a keeper process (only on the controller, where the run can be watched).
+    keeper_allowed = True
+
     def __init__(self, name, spec, args, check_mode, diff):
         self.name = name
         self.check_mode = check_mode

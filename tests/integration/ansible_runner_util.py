@@ -32,12 +32,15 @@ class Play:
 class PlaybookRunner:
     """Builds the environment a user would have (collection installed, SBC_*/SDM_* set) and runs plays."""
 
-    def __init__(self, emulator, workdir, sbc_user=('admin', 'admin-secret-1'), sdm_user=('prov1', 'prov1-secret')):
+    def __init__(self, emulator, workdir, sbc_user=('admin', 'admin-secret-1'), sdm_user=('prov1', 'prov1-secret'), release_on_exit=None):
         self.emulator = emulator
         self.workdir = pathlib.Path(workdir)
         self.lease_dir = self.workdir / 'leases'
         self.sbc_user = sbc_user
         self.sdm_user = sdm_user
+        # None keeps the modules' default (a keeper gives back what a run leaves); False lets locks outlive
+        # a run, for tests of what the next run finds.
+        self.release_on_exit = release_on_exit
         ensure_collections_root()
 
     def env(self, **overrides):
@@ -65,6 +68,8 @@ class PlaybookRunner:
             'EMULATOR_CONTROL': self.emulator.control_url,
             'PATH': '%s%s%s' % (BIN, os.pathsep, os.environ.get('PATH', '')),
         })
+        if self.release_on_exit is not None:
+            env['ORACLE_COMMS_RELEASE_ON_EXIT'] = str(self.release_on_exit).lower()
         env.update(dict((key, str(value)) for key, value in overrides.items() if value is not None))
         for key in [key for key, value in overrides.items() if value is None]:
             env.pop(key, None)

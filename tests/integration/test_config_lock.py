@@ -246,6 +246,7 @@ def test_no_secret_in_the_output_at_vvv(ansible, emulator):
 
 
 def test_leases_are_private_while_held(ansible, emulator):
+    ansible.release_on_exit = False  # the lock outlives the run, for the next run to adopt
     play = ansible.run('config_lock/lock_only.yml')
     assert play.returncode == 0, play
     [lease] = leases(ansible)

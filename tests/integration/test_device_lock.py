@@ -50,11 +50,14 @@ def emu(sdm_emulator):
 
 
 def controller(emu, workdir, **kwargs):
-    """A PlaybookRunner whose lease directory exists already.
+    """A PlaybookRunner whose lease directory exists already, and whose locks outlive a run.
 
     Several forks creating a missing lease directory at once race in LeaseStore (see the unit test
-    test_many_forks_can_create_the_lease_directory_at_once); the plays here test other things.
+    test_many_forks_can_create_the_lease_directory_at_once); the plays here test other things. Many
+    tests here lock in one run and look or unlock in the next, so no keeper gives back what a run
+    leaves (release_on_exit: false); the keeper has its own tests (test_lock_session.py).
     """
+    kwargs.setdefault('release_on_exit', False)
     runner = PlaybookRunner(emu, workdir, **kwargs)
     runner.lease_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     return runner
@@ -783,7 +786,8 @@ def test_no_secret_in_the_output_at_vvv(runner, emu):
 
 
 def test_leases_are_private_and_a_later_run_gives_back_what_an_earlier_one_left(emu, tmp_path):
-    runner = PlaybookRunner(emu, tmp_path)  # its lease directory is made by the module
+    # its lease directory is made by the module; release_on_exit off: locks outlive a run, for the next to adopt
+    runner = PlaybookRunner(emu, tmp_path, release_on_exit=False)
     play, found = run_hosts(runner, {'left': {'instance': 'sdm1', 'device_ids': ['ID1', 'ID3']}})
     assert play.returncode == 0, play
     held = leases(runner)

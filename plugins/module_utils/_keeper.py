@@ -1,0 +1,418 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the oracle_comms.provisioning collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This file is for internal use by the oracle_comms.provisioning collection only.
+# It may change, or be removed, at any time, without notice.
+
+"""The keeper: gives back what a run still holds when the run ends without releasing it.
+
+A run that is interrupted (SIGINT, SIGTERM), cancelled (ansible-runner, AWX) or killed skips
+``always:``. So the first lock a run takes on an endpoint starts one keeper for that run, product,
+endpoint and user: a small detached process in a session of its own (a signal to the run's process
+group does not reach it). While the run lives, the keeper re-authenticates SBC tokens before they
+expire, so that a long session keeps its lock, and it exits once the run holds nothing there. When
+the run's ``ansible-playbook`` process is gone, it releases the run's leases on that endpoint and exits.
+
+A keeper is alive exactly while it holds an exclusive ``flock`` on its pid file. The process that starts
+it takes that lock first and hands the locked descriptor down, so two forks of one run cannot start two
+keepers, and a keeper that decides to retire lets go of it under the same guard the starters take.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import errno
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import traceback
+
+try:
+    import fcntl
+    HAS_FCNTL = True
+except ImportError:  # pragma: no cover - Windows controllers are not supported by Ansible anyway
+    HAS_FCNTL = False
+
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import OracleError, Redactor, backoff_delays
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import LeaseStore, Run
+
+#: Seconds between two looks at the run and the leases.
+POLL = 0.2
+#: A keeper whose run holds nothing on its endpoint for this long retires.
+IDLE_GRACE = 2.0
+#: After SIGTERM, how long a keeper waits for its run to end too (a container stop signals every process).
+STOP_GRACE = 5.0
+#: How long a keeper keeps trying to give back the locks of a run that is gone before it leaves them to the next run.
+RELEASE_PATIENCE = 600.0
+#: A token with less than this fraction of its life left is re-authenticated by the keeper even if nobody asked.
+IDLE_REFRESH_AT = 0.25
+#: After a failed re-authentication, wait this long before the next attempt.
+REFRESH_RETRY = 5.0
+#: The guard that starters and retiring keepers share.
+GUARD = 'keepers'
+LOG = 'keeper.log'
+MODULE = 'ansible_collections.oracle_comms.provisioning.plugins.module_utils._keeper'
+#: Connection settings a keeper needs to act for the run (never written to disk: they reach it on a pipe).
+PARAMS = ('host', 'username', 'password', 'validate_certs', 'ca_path', 'timeout', 'api_version', 'token_lifetime', 'lease_dir')
+
+
+def scope_key(run_ident, product, endpoint, user):
+    """The name of the keeper of one run's locks on one endpoint as one user."""
+    raw = '|'.join((run_ident, product, endpoint, user or ''))
+    return 'keeper-%s' % hashlib.sha256(raw.encode('utf-8')).hexdigest()[:16]
+
+
+def _pid_path(store, key):
+    return os.path.join(store.directory, key + '.pid')
+
+
+def _lock_nb(fd):
+    """Try to take the keeper lock on ``fd``; False if another process holds it."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except (IOError, OSError) as exc:
+        if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+            return False
+        raise
+    return True
+
+
+def keeper_alive(store, key):
+    """True while a keeper holds ``key``."""
+    if not HAS_FCNTL:
+        return False
+    try:
+        fd = os.open(_pid_path(store, key), os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        return not _lock_nb(fd)
+    finally:
+        os.close(fd)  # closing drops the lock this probe may have taken
+
+
+def _collections_root():
+    # .../ansible_collections/oracle_comms/provisioning/plugins/module_utils/_keeper.py
+    path = os.path.abspath(__file__)
+    for _dummy in range(6):
+        path = os.path.dirname(path)
+    return path
+
+
+def ensure_keeper(module, store, product, endpoint, username, run):
+    """Make sure a keeper watches ``run``'s locks on ``endpoint``; start one if there is none.
+
+    Only on the controller (``module.keeper_allowed``) and with ``release_on_exit``. Never fails the task:
+    the lock is held either way, so a keeper that cannot start is a warning that says what is lost.
+    """
+    if not getattr(module, 'keeper_allowed', False) or not module.params.get('release_on_exit') or not HAS_FCNTL:
+        return
+    key = scope_key(run.ident, product, endpoint, username)
+    try:
+        with store.guard(GUARD):
+            fd = os.open(_pid_path(store, key), os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                if _lock_nb(fd):
+                    _spawn(store, key, fd, {
+                        'product': product, 'endpoint': endpoint, 'user': username, 'run': run.ident,
+                        'params': dict((name, module.params.get(name)) for name in PARAMS),
+                    })
+            finally:
+                os.close(fd)  # the keeper holds its own copy, and with it the lock
+    except (IOError, OSError, ValueError) as exc:
+        module.warn('could not start the keeper that gives this lock back if the run is interrupted (%s); if it is, the next '
+                    'run recovers the lock from the lease record' % exc)
+
+
+def _spawn(store, key, fd, config):
+    env = dict(os.environ)
+    env['PYTHONPATH'] = os.pathsep.join([_collections_root()] + [p for p in env.get('PYTHONPATH', '').split(os.pathsep) if p])
+    log = os.open(os.path.join(store.directory, LOG), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        # A session of its own: signals to the run's process group (Ctrl-C, ansible-runner's cancel, a
+        # SIGKILL of the group) do not reach it. No inherited terminal or pipes: nothing waits on it.
+        process = subprocess.Popen([sys.executable, '-m', MODULE, store.directory, key, str(fd)], stdin=subprocess.PIPE,
+                                   stdout=log, stderr=log, pass_fds=(fd,), close_fds=True, start_new_session=True,
+                                   cwd='/', env=env)
+    finally:
+        os.close(log)
+    # The password travels on a pipe, never in argv, the environment or a file.
+    process.stdin.write(json.dumps(config).encode('utf-8'))
+    process.stdin.close()
+
+
+class _Task:
+    """The module surface the lock classes use, for the keeper's own calls."""
+
+    check_mode = False
+    _diff = False
+
+    def __init__(self, params, log):
+        self.params = params
+        self._log = log
+
+    def warn(self, warning):
+        self._log(warning)
+
+
+class Keeper:
+    """One keeper process: the run it watches, the leases it keeps, and what it does when the run ends."""
+
+    def __init__(self, store, key, pid_fd, config, clock=time.monotonic, sleep=time.sleep, out=None):
+        self.store = store
+        self.key = key
+        self.pid_fd = pid_fd
+        self.product = config['product']
+        self.endpoint = config['endpoint']
+        self.user = config['user']
+        self.run = Run.from_id(config['run'])
+        self.params = dict(config['params'])
+        self.redactor = Redactor(*[value for value in (self.params.get('password'),) if value])
+        self._clock = clock
+        self._sleep = sleep
+        self._out = out or sys.stderr
+        self._cache = {}
+        self._next_refresh = {}
+        self.stop_requested = None
+
+    # -- plumbing ---------------------------------------------------------------------------------
+
+    def log(self, message):
+        stamp = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
+        self._out.write('%s keeper pid %d (%s %s, %s): %s\n' % (stamp, os.getpid(), self.product.upper(), self.endpoint,
+                                                               self.run.describe(), self.redactor(message)))
+        self._out.flush()
+
+    def _params(self, **extra):
+        params = dict(self.params, state='unlocked', wait_timeout=0.0, token=None, return_token=False, release_on_exit=False,
+                      device_id=None, device=None, group=None)
+        params.update(extra)
+        return params
+
+    def mine(self):
+        """Leases of this keeper's scope (its run, product, endpoint and user), read again only when their file changed."""
+        found = []
+        seen = set()
+        try:
+            names = os.listdir(self.store.directory)
+        except OSError:
+            return found
+        for name in names:
+            if not name.endswith('.json') or not name.startswith(self.product + '_'):
+                continue
+            key = name[:-len('.json')]
+            signature = self.store.signature(key)
+            if signature is None:
+                continue
+            seen.add(key)
+            cached = self._cache.get(key)
+            if cached is None or cached[0] != signature:
+                try:
+                    cached = (signature, self.store.read(key))
+                except OracleError:
+                    continue
+                self._cache[key] = cached
+            lease = cached[1]
+            if lease is not None and lease.endpoint == self.endpoint and lease.user == self.user and self.run.same(lease.run):
+                found.append(lease)
+        for key in set(self._cache) - seen:
+            del self._cache[key]
+        return found
+
+    def _stop(self, signum, _frame):
+        if self.stop_requested is None:
+            self.stop_requested = self._clock()
+            self.log('signal %d: giving back what the run holds if it ends within %d s, else leaving it to the run' % (signum, STOP_GRACE))
+
+    # -- the loop ---------------------------------------------------------------------------------
+
+    def serve(self):
+        """Watch until the run ends (release, then exit), the run holds nothing here (exit), or a stop signal."""
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGINT, self._stop)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        self.log('watching the run')
+        idle_since = None
+        while True:
+            if self.run.alive() is False:
+                return self.release_all()
+            if self.stop_requested is not None and self._clock() - self.stop_requested > STOP_GRACE:
+                self.log('stopped while the run still lives: its locks stay with it')
+                return 0
+            leases = self.mine()
+            if leases:
+                idle_since = None
+                if self.product == 'sbc':
+                    self.keep_fresh(leases)
+            else:
+                idle_since = self._clock() if idle_since is None else idle_since
+                if self._clock() - idle_since >= IDLE_GRACE and self._retire():
+                    self.log('the run holds nothing here any more: done')
+                    return 0
+            self._sleep(POLL)
+
+    def _retire(self):
+        """Let go of the keeper lock, under the starters' guard, unless a lease appeared meanwhile."""
+        with self.store.guard(GUARD):
+            if self.mine():
+                return False
+            try:
+                os.unlink(_pid_path(self.store, self.key))
+            except OSError:
+                pass
+            os.close(self.pid_fd)
+            return True
+
+    # -- while the run lives ------------------------------------------------------------------------
+
+    def keep_fresh(self, leases):
+        """Re-authenticate SBC tokens that were asked for (by the ``lease`` lookup) or are running out."""
+        from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_lock import ConfigLock
+        from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc import Token
+
+        for lease in leases:
+            request = self.store.path(lease.key) + '.refresh'
+            asked = os.path.exists(request)
+            token = Token(lease.token, lease.expires_at, lease.issued_at)
+            if not asked and token.life_left_fraction() >= IDLE_REFRESH_AT:
+                continue
+            if self._clock() < self._next_refresh.get(lease.key, 0):
+                continue
+            task = ConfigLock(_Task(self._params(state='locked'), self.log), self.redactor, store=self.store, run=self.run)
+            try:
+                task.acquire()  # holding it already: this only re-authenticates a token past half its life
+            except OracleError as exc:
+                self._next_refresh[lease.key] = self._clock() + REFRESH_RETRY
+                self.log('re-authentication failed: %s' % exc.msg)
+            else:
+                self._next_refresh.pop(lease.key, None)
+            finally:
+                task.client.http.close()
+                if asked:
+                    try:
+                        os.unlink(request)
+                    except OSError:
+                        pass
+
+    # -- when the run is gone -----------------------------------------------------------------------
+
+    def release_all(self):
+        """Give back every lock of the run here, retrying with backoff; 0 when nothing is left, 1 when given up."""
+        ended = self._clock()
+        deadline = ended + RELEASE_PATIENCE
+        delays = backoff_delays(first=0.5, cap=10.0)
+        while True:
+            leases = self.mine()
+            if not leases:
+                self._cleanup()
+                return 0
+            try:
+                self._release(leases)
+                self.log('the run ended holding %s; given back %.2f s after it ended' % (
+                    ', '.join(lease.resource for lease in leases), self._clock() - ended))
+                continue
+            except OracleError as exc:
+                self.log('giving back failed: %s' % exc.msg)
+            except Exception:  # a bug of ours must not kill the keeper before it gives up on its own terms
+                self.log('giving back failed: %s' % traceback.format_exc().strip().splitlines()[-1])
+            if self._clock() > deadline:
+                self.log('gave up after %d s; the lease record keeps the locks for the next run to recover' % RELEASE_PATIENCE)
+                self._cleanup()
+                return 1
+            self._sleep(next(delays))
+
+    def _release(self, leases):
+        if self.product == 'sbc':
+            from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_lock import ConfigLock
+            task = ConfigLock(_Task(self._params(), self.log), self.redactor, store=self.store, run=self.run)
+            try:
+                task.release()
+            finally:
+                task.client.http.close()
+            return
+        from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_lock import DeviceLock
+        device_ids = [lease.resource.split(':', 1)[1] for lease in leases]
+        task = DeviceLock(_Task(self._params(device_id=device_ids), self.log), self.redactor, store=self.store, run=self.run)
+        try:
+            task.release(task.targets())
+        finally:
+            task.client.logout()
+            task.client.http.close()
+
+    def _cleanup(self):
+        with self.store.guard(GUARD):
+            try:
+                os.unlink(_pid_path(self.store, self.key))
+            except OSError:
+                pass
+
+
+#: The ``lease`` lookup asks the keeper for a new token when less than this fraction of its life is left.
+ASK_REFRESH_AT = 0.5
+
+
+def lease_view(path, run, wait=10.0, clock=time.monotonic, sleep=time.sleep):
+    """What the tasks under a lock need, read from the lease at ``path``: for the SBC a token valid now.
+
+    Fails (OracleError) when the lease is gone (released) or belongs to another run. A token past half
+    its life is renewed by the run's keeper first, waiting up to ``wait`` seconds for it.
+    """
+    from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import REASON_LOCK_LOST
+    from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc import Token
+
+    if not path:
+        # the role's registered lock result has no lease file once the release has run
+        raise OracleError('no lock is held by this run: it was released, or never taken; use the lock_session variable only '
+                          'between acquire and release', REASON_LOCK_LOST)
+    store = LeaseStore(os.path.dirname(path))
+    key = os.path.basename(path)[:-len('.json')] if path.endswith('.json') else os.path.basename(path)
+    lease = store.read(key)
+    if lease is None:
+        raise OracleError('no lock is held under %s: it was released, or never taken; use the lock_session variable only '
+                          'between acquire and release' % path, REASON_LOCK_LOST)
+    if not run.same(lease.run):
+        raise OracleError('the lock recorded in %s belongs to %s, not to this run' % (path, lease.run.describe()), REASON_LOCK_LOST)
+    view = {'product': lease.product, 'endpoint': lease.endpoint, 'resource': lease.resource, 'user': lease.user,
+            'base_url': 'https://%s/rest/%s' % (lease.endpoint, lease.api_version) if lease.api_version else None}
+    if lease.product != 'sbc':
+        return view
+    token = Token(lease.token, lease.expires_at, lease.issued_at)
+    keeper = scope_key(run.ident, lease.product, lease.endpoint, lease.user)
+    if token.life_left_fraction() < ASK_REFRESH_AT and keeper_alive(store, keeper):
+        request = store.path(key) + '.refresh'
+        os.close(os.open(request, os.O_WRONLY | os.O_CREAT, 0o600))
+        deadline = clock() + wait
+        before = store.signature(key)
+        while clock() < deadline and os.path.exists(request) and store.signature(key) == before:
+            sleep(0.02)
+        lease = store.read(key) or lease
+        token = Token(lease.token, lease.expires_at, lease.issued_at)
+    if token.remaining() <= 0:
+        raise OracleError('the token that held the configuration lock on %s expired at %s, so the lock may be gone'
+                          % (lease.endpoint, time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(lease.expires_at))), REASON_LOCK_LOST)
+    view.update(token=token.value, expires_at=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(token.expires_at)),
+                expires_in=int(token.remaining()))
+    return view
+
+
+def main(argv):
+    """``python -m ..._keeper LEASE_DIR KEY FD``, its settings as JSON on stdin."""
+    directory, key, pid_fd = argv[1], argv[2], int(argv[3])
+    config = json.loads(sys.stdin.read())
+    sys.stdin.close()
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+    keeper = Keeper(LeaseStore(directory), key, pid_fd, config)
+    with open(_pid_path(keeper.store, key), 'w') as handle:
+        handle.write('%d\n' % os.getpid())
+    return keeper.serve()
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))

@@ -17,7 +17,7 @@ description:
     valid when the task that asked for it uses it, however long the session has lasted.
   - Templated lazily (for example in C(vars)), every use reads the lease again. The role
     R(oracle_comms.provisioning.lock_session,ansible_collections.oracle_comms.provisioning.lock_session_role) gives
-    its result to the wrapped tasks as the variable C(lock_session).
+    its result to the wrapped tasks as the variable C(lock_session_lock).
   - Fails once the lock is released (also when given an empty path), or when the lease belongs to another run.
 author:
   - Oracle Comms Provisioning Maintainers (@oracle-comms)
@@ -91,7 +91,7 @@ from ansible.errors import AnsibleError
 from ansible.plugins.lookup import LookupBase
 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import OracleError
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._keeper import lease_view
+from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._keeper import lease_view
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import Run
 
 

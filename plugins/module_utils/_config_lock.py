@@ -23,7 +23,6 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http im
     HttpClient,
     OracleError,
 )
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._keeper import ensure_keeper
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import (
     FREE,
     ORPHAN,
@@ -42,6 +41,7 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock im
     HOLDER_US,
     Waiter,
     lock_result,
+    watch_run,
 )
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import connection_from_params
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc import (
@@ -124,8 +124,8 @@ class ConfigLock:
     def acquire(self):
         """Take the lock, or keep it when this run holds it; then make sure a keeper watches the run."""
         result = self._acquire()
-        if result['locked'] and not self.module.check_mode:
-            ensure_keeper(self.module, self.store, 'sbc', self.endpoint.netloc, self.client.username, self.run)
+        if result['locked']:
+            watch_run(self.module, self.store, 'sbc', self.endpoint.netloc, self.client.username, self.run)
         return result
 
     def _acquire(self):

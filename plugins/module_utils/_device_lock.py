@@ -32,7 +32,6 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http im
     HttpClient,
     OracleError,
 )
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._keeper import ensure_keeper
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import (
     FREE,
     ORPHAN,
@@ -50,6 +49,7 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock im
     HOLDER_US,
     Waiter,
     lock_result,
+    watch_run,
 )
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import connection_from_params
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sdm import DEFAULT_PORT, SdmClient
@@ -193,8 +193,8 @@ class DeviceLock:
             self._give_back()
             raise
         result = self._result(changed)
-        if result['locked'] and not self.module.check_mode:
-            ensure_keeper(self.module, self.store, 'sdm', self.endpoint.netloc, self.client.username, self.run)
+        if result['locked']:
+            watch_run(self.module, self.store, 'sdm', self.endpoint.netloc, self.client.username, self.run)
         return result
 
     def _acquire(self, target):

@@ -73,6 +73,16 @@ class Waiter:
         return True
 
 
+def watch_run(module, store, product, endpoint, username, run):
+    """Ask for a keeper of ``run``'s locks on ``endpoint``, where the module surface offers one (on the controller).
+
+    A module executed on another host has none: its run cannot be watched from there.
+    """
+    start = getattr(module, 'start_keeper', None)
+    if start is not None and not module.check_mode:
+        start(store, product, endpoint, username, run)
+
+
 def lock_result(changed, locked, holder, before, after, waiter=None, diff=False, **extra):
     """The result every lock task returns: changed, locked, holder, waited, attempts, and diff in diff mode."""
     result = dict(changed=changed, locked=locked, holder=holder,

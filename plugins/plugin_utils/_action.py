@@ -26,6 +26,7 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import REASON_BAD_INPUT, Redactor
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import RUN_ID_ENV, Run
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import run_module
+from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._keeper import ensure_keeper
 
 
 class _ModuleExit(Exception):
@@ -38,9 +39,6 @@ class _ModuleExit(Exception):
 
 class ModuleShim:
     """The AnsibleModule surface our module code uses, backed by ansible-core's own argument validation."""
-
-    #: Module code may start a keeper process (only on the controller, where the run can be watched).
-    keeper_allowed = True
 
     def __init__(self, name, spec, args, check_mode, diff):
         self.name = name
@@ -57,6 +55,10 @@ class ModuleShim:
             self._error = validation.errors.msg
             if isinstance(validation.errors.errors[0], UnsupportedError):
                 self._error = 'Unsupported parameters for (%s) module: %s' % (name, self._error)
+
+    def start_keeper(self, store, product, endpoint, username, run):
+        """Make sure a keeper watches ``run``'s locks on ``endpoint`` (only here, on the controller, where the run can be watched)."""
+        ensure_keeper(self, store, product, endpoint, username, run)
 
     def warn(self, warning):
         self._warnings.append(warning)

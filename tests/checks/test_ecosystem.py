@@ -24,7 +24,7 @@ pytestmark = pytest.mark.checks
 # What the artifact must ship, and what must never get into it.
 REQUIRED_IN_ARTIFACT = ("MANIFEST.json", "FILES.json", "README.md", "LICENSE", "meta/runtime.yml",
                         "changelogs/changelog.yaml", "changelogs/config.yaml", "docs/", "plugins/",
-                        "emulator/")
+                        "emulator/", "roles/lock_session/meta/argument_specs.yml")
 FORBIDDEN_AT_TOP = (".venv/", ".ansible/", ".git/", ".ci/", "build/", "tests/output/", "benchmarks/results/")
 FORBIDDEN_ANYWHERE = ("__pycache__/", ".pytest_cache/")
 

@@ -5,6 +5,7 @@
 
 # This file is for internal use by the oracle_comms.provisioning collection only.
 # It may change, or be removed, at any time, without notice.
+# Controller-side only (plugin_utils): it starts and is a process of its own, which module code must not.
 
 """The keeper: gives back what a run still holds when the run ends without releasing it.
 
@@ -20,9 +21,7 @@ it takes that lock first and hands the locked descriptor down, so two forks of o
 keepers, and a keeper that decides to retire lets go of it under the same guard the starters take.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import errno
 import hashlib
@@ -40,8 +39,11 @@ try:
 except ImportError:  # pragma: no cover - Windows controllers are not supported by Ansible anyway
     HAS_FCNTL = False
 
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import OracleError, Redactor, backoff_delays
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_lock import ConfigLock
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_lock import DeviceLock
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import REASON_LOCK_LOST, OracleError, Redactor, backoff_delays
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import LeaseStore, Run
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc import Token
 
 #: Seconds between two looks at the run and the leases.
 POLL = 0.2
@@ -58,7 +60,7 @@ REFRESH_RETRY = 5.0
 #: The guard that starters and retiring keepers share.
 GUARD = 'keepers'
 LOG = 'keeper.log'
-MODULE = 'ansible_collections.oracle_comms.provisioning.plugins.module_utils._keeper'
+MODULE = 'ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._keeper'
 #: Connection settings a keeper needs to act for the run (never written to disk: they reach it on a pipe).
 PARAMS = ('host', 'username', 'password', 'validate_certs', 'ca_path', 'timeout', 'api_version', 'token_lifetime', 'lease_dir')
 
@@ -99,7 +101,7 @@ def keeper_alive(store, key):
 
 
 def _collections_root():
-    # .../ansible_collections/oracle_comms/provisioning/plugins/module_utils/_keeper.py
+    # .../ansible_collections/oracle_comms/provisioning/plugins/plugin_utils/_keeper.py
     path = os.path.abspath(__file__)
     for _dummy in range(6):
         path = os.path.dirname(path)
@@ -109,10 +111,16 @@ def _collections_root():
 def ensure_keeper(module, store, product, endpoint, username, run):
     """Make sure a keeper watches ``run``'s locks on ``endpoint``; start one if there is none.
 
-    Only on the controller (``module.keeper_allowed``) and with ``release_on_exit``. Never fails the task:
-    the lock is held either way, so a keeper that cannot start is a warning that says what is lost.
+    Only with ``release_on_exit``; the action plugin's module shim calls this, so only on the controller.
+    Never fails the task: the lock is held either way, so a keeper that cannot start is a warning that says
+    what is lost.
     """
-    if not getattr(module, 'keeper_allowed', False) or not module.params.get('release_on_exit') or not HAS_FCNTL:
+    if not module.params.get('release_on_exit') or not HAS_FCNTL:
+        return
+    if run.alive() is not True:
+        # Only a run of this host whose process can be watched (its start time known) gets a keeper.
+        module.warn('no keeper watches this run (its ansible-playbook process cannot be watched from here); if the run is '
+                    'interrupted, the next run recovers the lock from the lease record')
         return
     key = scope_key(run.ident, product, endpoint, username)
     try:
@@ -186,8 +194,8 @@ class Keeper:
 
     def log(self, message):
         stamp = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
-        self._out.write('%s keeper pid %d (%s %s, %s): %s\n' % (stamp, os.getpid(), self.product.upper(), self.endpoint,
-                                                               self.run.describe(), self.redactor(message)))
+        who = '%s %s, %s' % (self.product.upper(), self.endpoint, self.run.describe())
+        self._out.write('%s keeper pid %d (%s): %s\n' % (stamp, os.getpid(), who, self.redactor(message)))
         self._out.flush()
 
     def _params(self, **extra):
@@ -243,6 +251,9 @@ class Keeper:
         while True:
             if self.run.alive() is False:
                 return self.release_all()
+            if not os.path.isdir(self.store.directory):
+                self.log('the lease directory is gone: nothing left to keep')
+                return 0
             if self.stop_requested is not None and self._clock() - self.stop_requested > STOP_GRACE:
                 self.log('stopped while the run still lives: its locks stay with it')
                 return 0
@@ -274,9 +285,6 @@ class Keeper:
 
     def keep_fresh(self, leases):
         """Re-authenticate SBC tokens that were asked for (by the ``lease`` lookup) or are running out."""
-        from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_lock import ConfigLock
-        from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc import Token
-
         for lease in leases:
             request = self.store.path(lease.key) + '.refresh'
             asked = os.path.exists(request)
@@ -326,18 +334,20 @@ class Keeper:
                 self.log('gave up after %d s; the lease record keeps the locks for the next run to recover' % RELEASE_PATIENCE)
                 self._cleanup()
                 return 1
+            if self.stop_requested is not None and self._clock() - self.stop_requested > STOP_GRACE:
+                self.log('stopped before the locks could be given back; the lease record keeps them for the next run to recover')
+                self._cleanup()
+                return 1
             self._sleep(next(delays))
 
     def _release(self, leases):
         if self.product == 'sbc':
-            from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_lock import ConfigLock
             task = ConfigLock(_Task(self._params(), self.log), self.redactor, store=self.store, run=self.run)
             try:
                 task.release()
             finally:
                 task.client.http.close()
             return
-        from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_lock import DeviceLock
         device_ids = [lease.resource.split(':', 1)[1] for lease in leases]
         task = DeviceLock(_Task(self._params(device_id=device_ids), self.log), self.redactor, store=self.store, run=self.run)
         try:
@@ -364,18 +374,16 @@ def lease_view(path, run, wait=10.0, clock=time.monotonic, sleep=time.sleep):
     Fails (OracleError) when the lease is gone (released) or belongs to another run. A token past half
     its life is renewed by the run's keeper first, waiting up to ``wait`` seconds for it.
     """
-    from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import REASON_LOCK_LOST
-    from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc import Token
 
     if not path:
         # the role's registered lock result has no lease file once the release has run
-        raise OracleError('no lock is held by this run: it was released, or never taken; use the lock_session variable only '
+        raise OracleError('no lock is held by this run: it was released, or never taken; use the lock_session_lock variable only '
                           'between acquire and release', REASON_LOCK_LOST)
     store = LeaseStore(os.path.dirname(path))
     key = os.path.basename(path)[:-len('.json')] if path.endswith('.json') else os.path.basename(path)
     lease = store.read(key)
     if lease is None:
-        raise OracleError('no lock is held under %s: it was released, or never taken; use the lock_session variable only '
+        raise OracleError('no lock is held under %s: it was released, or never taken; use the lock_session_lock variable only '
                           'between acquire and release' % path, REASON_LOCK_LOST)
     if not run.same(lease.run):
         raise OracleError('the lock recorded in %s belongs to %s, not to this run' % (path, lease.run.describe()), REASON_LOCK_LOST)

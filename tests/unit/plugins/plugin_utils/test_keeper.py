@@ -1,0 +1,246 @@
+"""The keeper: who gets one, its liveness lock, what it watches, and the lease view it serves to tasks."""
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import watch_run
+from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils import _keeper
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import OracleError
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import Lease, LeaseStore, Run, _proc_start_time
+
+ENDPOINT = 'sbc.test:443'
+
+
+def this_process():
+    """A Run for this very process: alive, on this host, its start time known."""
+    return Run(socket.gethostname(), os.getpid(), _proc_start_time(os.getpid()))
+
+
+def gone():
+    """A Run whose process has ended."""
+    process = subprocess.Popen([sys.executable, '-c', 'pass'])
+    start = _proc_start_time(process.pid)
+    process.wait()
+    return Run(socket.gethostname(), process.pid, start)
+
+
+def sbc_lease(run, token='tok-1', life=600.0, age=0.0, endpoint=ENDPOINT, user='admin'):
+    now = time.time()
+    return Lease('sbc', endpoint, 'configuration', user, run, token=token, issued_at=now - age, expires_at=now - age + life,
+                 api_version='v1.2')
+
+
+class Module:
+    check_mode = False
+
+    def __init__(self, release_on_exit=True):
+        self.params = {'release_on_exit': release_on_exit, 'host': ENDPOINT, 'username': 'admin', 'password': 'pw-secret'}
+        self.warnings = []
+
+    def warn(self, warning):
+        self.warnings.append(warning)
+
+
+def make_keeper(store, run, user='admin', product='sbc'):
+    fd = os.open(os.path.join(store.directory, 'k.pid'), os.O_RDWR | os.O_CREAT, 0o600)
+    config = {'product': product, 'endpoint': ENDPOINT, 'user': user, 'run': run.ident, 'params': {'password': 'pw-secret'}}
+    log = []
+
+    class Out:
+        def write(self, text):
+            log.append(text)
+
+        def flush(self):
+            pass
+
+    return _keeper.Keeper(store, 'k', fd, config, sleep=lambda _s: None, out=Out()), log
+
+
+def test_a_scope_is_one_run_product_endpoint_and_user():
+    key = _keeper.scope_key('vm:1:2', 'sbc', ENDPOINT, 'admin')
+    assert key == _keeper.scope_key('vm:1:2', 'sbc', ENDPOINT, 'admin')
+    others = [_keeper.scope_key('vm:1:3', 'sbc', ENDPOINT, 'admin'), _keeper.scope_key('vm:1:2', 'sdm', ENDPOINT, 'admin'),
+              _keeper.scope_key('vm:1:2', 'sbc', 'other:443', 'admin'), _keeper.scope_key('vm:1:2', 'sbc', ENDPOINT, 'admin2')]
+    assert key not in others and len(set(others)) == 4
+
+
+def test_no_keeper_where_it_is_not_wanted(tmp_path, monkeypatch):
+    monkeypatch.setattr(_keeper, '_spawn', lambda *a: pytest.fail('no keeper should start'))
+    module = Module(release_on_exit=False)
+    _keeper.ensure_keeper(module, LeaseStore(str(tmp_path)), 'sbc', ENDPOINT, 'admin', this_process())
+    # a module executed on another host has no start_keeper: nothing to ask
+    watch_run(Module(), LeaseStore(str(tmp_path)), 'sbc', ENDPOINT, 'admin', this_process())
+    assert not module.warnings
+
+
+def test_no_keeper_for_a_run_that_cannot_be_watched(tmp_path, monkeypatch):
+    monkeypatch.setattr(_keeper, '_spawn', lambda *a: pytest.fail('no keeper should start'))
+    module = Module()
+    _keeper.ensure_keeper(module, LeaseStore(str(tmp_path)), 'sbc', ENDPOINT, 'admin', Run('another-host', 1, 2))
+    assert 'no keeper watches this run' in module.warnings[0]
+
+
+def test_one_keeper_per_scope_however_many_tasks_ask(tmp_path, monkeypatch):
+    """The starter hands its locked pid file down: while the keeper lives, nobody else starts one."""
+    started = []
+
+    def spawn(store, key, fd, config):
+        started.append(config)
+        held = os.dup(fd)  # stands for the keeper's inherited descriptor (and with it the lock)
+        started.append(held)
+
+    monkeypatch.setattr(_keeper, '_spawn', spawn)
+    store = LeaseStore(str(tmp_path))
+    for _dummy in range(3):
+        _keeper.ensure_keeper(Module(), store, 'sbc', ENDPOINT, 'admin', this_process())
+    config, held = started
+    assert config['params']['password'] == 'pw-secret' and config['run'] == this_process().ident
+    key = _keeper.scope_key(this_process().ident, 'sbc', ENDPOINT, 'admin')
+    assert _keeper.keeper_alive(store, key)
+    os.close(held)  # the keeper is gone: the next task starts a new one
+    assert not _keeper.keeper_alive(store, key)
+    _keeper.ensure_keeper(Module(), store, 'sbc', ENDPOINT, 'admin', this_process())
+    assert len(started) == 4
+    os.close(started[3])
+
+
+def test_a_keeper_keeps_only_its_own_scope(tmp_path):
+    store = LeaseStore(str(tmp_path))
+    run = this_process()
+    store.write(sbc_lease(run))
+    store.write(sbc_lease(Run('vm', 1, 2), endpoint='other:443'))
+    store.write(sbc_lease(run, endpoint='third:443', user='admin2'))
+    keeper, _log = make_keeper(store, run)
+    assert [lease.endpoint for lease in keeper.mine()] == [ENDPOINT]
+    assert make_keeper(store, run, user='admin2')[0].mine() == []
+
+
+def test_when_the_run_is_gone_the_keeper_gives_back_and_exits(tmp_path, monkeypatch):
+    store = LeaseStore(str(tmp_path))
+    run = gone()
+    store.write(sbc_lease(run))
+    keeper, log = make_keeper(store, run)
+    released = []
+
+    def release(leases):
+        released.append([lease.resource for lease in leases])
+        for lease in leases:
+            store.delete(lease.key)
+
+    monkeypatch.setattr(keeper, '_release', release)
+    assert keeper.serve() == 0
+    assert released == [['configuration']]
+    assert 'the run ended holding configuration; given back' in ''.join(log)
+
+
+def test_a_keeper_retries_a_failing_release_then_gives_up_leaving_the_lease(tmp_path, monkeypatch):
+    store = LeaseStore(str(tmp_path))
+    run = gone()
+    store.write(sbc_lease(run))
+    clock = [0.0]
+    keeper, log = make_keeper(store, run)
+    keeper._clock = lambda: clock[0]
+
+    def release(_leases):
+        clock[0] += 100
+        raise OracleError('connection refused', 'network')
+
+    monkeypatch.setattr(keeper, '_release', release)
+    assert keeper.release_all() == 1
+    assert 'gave up after 600 s' in ''.join(log) and store.read(sbc_lease(run).key) is not None
+    assert ''.join(log).count('giving back failed: connection refused') == 7
+
+
+def test_an_idle_keeper_retires_and_lets_go_of_its_lock(tmp_path):
+    store = LeaseStore(str(tmp_path))
+    keeper, log = make_keeper(store, this_process())
+    clock = [0.0]
+
+    def sleep(seconds):
+        clock[0] += max(seconds, 0.5)
+
+    keeper._clock, keeper._sleep = (lambda: clock[0]), sleep
+    assert keeper.serve() == 0
+    assert 'holds nothing here any more' in ''.join(log)
+    with pytest.raises(OSError):
+        os.fstat(keeper.pid_fd)  # closed: the lock is free for the next starter
+
+
+def test_a_token_running_out_is_renewed_by_the_keeper(tmp_path, monkeypatch):
+    store = LeaseStore(str(tmp_path))
+    run = this_process()
+    store.write(sbc_lease(run, life=60, age=50))
+    keeper, _log = make_keeper(store, run)
+    acquired = []
+
+    class FakeConfigLock:
+        def __init__(self, module, redactor, store=None, run=None):
+            assert module.params['state'] == 'locked' and run is keeper.run
+            self.client = type('C', (), {'http': type('H', (), {'close': lambda self: None})()})()
+
+        def acquire(self):
+            acquired.append(True)
+
+    monkeypatch.setattr(_keeper, 'ConfigLock', FakeConfigLock)
+    keeper.keep_fresh(keeper.mine())
+    assert acquired == [True]
+    store.write(sbc_lease(run, life=60, age=10))  # fresh: left alone
+    keeper.keep_fresh(keeper.mine())
+    assert acquired == [True]
+
+
+# --------------------------------------------------------------------------------------------- lease_view
+
+def test_the_view_gives_the_token_its_expiry_and_the_base_url(tmp_path):
+    store = LeaseStore(str(tmp_path))
+    lease = sbc_lease(this_process(), token='secret-token')
+    store.write(lease)
+    view = _keeper.lease_view(store.path(lease.key), this_process())
+    assert view['token'] == 'secret-token' and view['base_url'] == 'https://sbc.test:443/rest/v1.2'
+    assert 590 <= view['expires_in'] <= 600 and view['product'] == 'sbc'
+
+
+@pytest.mark.parametrize('case', ['released', 'empty', 'another run', 'expired'])
+def test_the_view_fails_once_the_lock_is_not_ours(tmp_path, case):
+    store = LeaseStore(str(tmp_path))
+    lease = sbc_lease(Run('vm', 1, 2) if case == 'another run' else this_process(), life=10 if case == 'expired' else 600,
+                      age=20 if case == 'expired' else 0)
+    if case != 'released':
+        store.write(lease)
+    with pytest.raises(OracleError) as failure:
+        _keeper.lease_view('' if case == 'empty' else store.path(lease.key), this_process(), wait=0.2)
+    assert failure.value.reason == 'lock_lost'
+    assert 'secret' not in failure.value.msg and lease.token not in failure.value.msg
+
+
+def test_a_token_past_half_its_life_is_renewed_by_the_keeper_before_it_is_handed_out(tmp_path):
+    store = LeaseStore(str(tmp_path))
+    run = this_process()
+    old = sbc_lease(run, token='old-token', life=60, age=40)
+    store.write(old)
+    key = _keeper.scope_key(run.ident, 'sbc', ENDPOINT, 'admin')
+    fd = os.open(os.path.join(store.directory, key + '.pid'), os.O_RDWR | os.O_CREAT, 0o600)
+    assert _keeper._lock_nb(fd)  # a keeper is alive
+
+    def keeper():
+        request = store.path(old.key) + '.refresh'
+        deadline = time.monotonic() + 5
+        while not os.path.exists(request) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        store.write(sbc_lease(run, token='new-token', life=60))
+        os.unlink(request)
+
+    thread = threading.Thread(target=keeper)
+    thread.start()
+    try:
+        view = _keeper.lease_view(store.path(old.key), run, wait=5)
+    finally:
+        thread.join()
+        os.close(fd)
+    assert view['token'] == 'new-token' and view['expires_in'] >= 55

@@ -140,7 +140,9 @@ def ensure_keeper(module, store, product, endpoint, username, run):
 
 
 def _spawn(store, key, fd, config):
-    env = dict(os.environ)
+    # Credentials reach the keeper on its stdin only: none from the run's environment (SBC_PASSWORD, ...).
+    env = dict((name, value) for name, value in os.environ.items()
+               if not any(word in name.upper() for word in ('PASSWORD', 'TOKEN', 'SECRET', 'COOKIE')))
     env['PYTHONPATH'] = os.pathsep.join([_collections_root()] + [p for p in env.get('PYTHONPATH', '').split(os.pathsep) if p])
     log = os.open(os.path.join(store.directory, LOG), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     try:

@@ -244,6 +244,11 @@ def test_concurrent_plays_on_one_sbc_never_hold_it_together(emulator, tmp_path, 
 def test_a_signal_mid_tasks_gives_the_lock_back_within_seconds(ansible, emulator, tmp_path, how):
     process = start_holding(ansible, tmp_path, emulator)
     assert emulator.sbc_lock_state()['held']
+    [keeper] = keepers(ansible.lease_dir)
+    # the password reached the keeper on a pipe: not in its command line, nor its environment
+    for name in ('cmdline', 'environ'):
+        with open('/proc/%d/%s' % (keeper, name), 'rb') as handle:
+            assert b'admin-secret-1' not in handle.read(), name
     fault = time.time()
     if how.startswith('SIGKILL'):
         os.killpg(process.pid, signal.SIGKILL)

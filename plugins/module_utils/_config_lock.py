@@ -110,7 +110,7 @@ class ConfigLock:
 
     def _held_error(self, holder, other_run=None):
         if holder == HOLDER_OTHER_RUN:
-            who = 'another run on this controller (%s)' % other_run.describe()
+            who = 'another run sharing this lease record (%s)' % other_run.describe()
         else:
             who = 'another user or session'
         msg = 'configuration lock on %s is held by %s; waited %s s' % (self.endpoint, who, int(round(self.waiter.waited)))
@@ -221,7 +221,7 @@ class ConfigLock:
             lease = self.store.read(self.key)
             standing = self.store.classify(lease, self.run)
             if standing == OTHER_RUN:
-                raise OracleError('configuration lock on %s is held by another run on this controller (%s); it is theirs to '
+                raise OracleError('configuration lock on %s is held by another run sharing this lease record (%s); it is theirs to '
                                   'release, so it was left untouched' % (self.endpoint, lease.run.describe()), REASON_LOCK_HELD,
                                   detail={'holder': HOLDER_OTHER_RUN, 'locked': False})
             if standing in (OURS, ORPHAN):

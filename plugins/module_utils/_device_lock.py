@@ -276,7 +276,7 @@ class DeviceLock:
 
     def _held_error(self, target, holders, refusal, other_lease):
         if other_lease is not None:
-            who = 'another run on this controller (%s)' % other_lease.run.describe()
+            who = 'another run sharing this lease record (%s)' % other_lease.run.describe()
         elif refusal is not None and refusal.holder:
             who = 'user %s' % refusal.holder
         else:
@@ -314,7 +314,7 @@ class DeviceLock:
             others = [device_id for device_id in ids if standings[device_id][1] == OTHER_RUN]
             if others:
                 self._record(ids, HOLDER_OTHER_RUN, HOLDER_OTHER_RUN, False)
-                raise OracleError('%s on SDM %s is held by another run on this controller (%s); it is theirs to release, so it was '
+                raise OracleError('%s on SDM %s is held by another run sharing this lease record (%s); it is theirs to release, so it was '
                                   'left untouched' % (target.label, self.endpoint, standings[others[0]][0].run.describe()),
                                   REASON_LOCK_HELD, detail=self._detail(self.after))
             ours = [device_id for device_id in ids if standings[device_id][1] in (OURS, ORPHAN)]

@@ -41,6 +41,10 @@ LEASE_DIR_ENV = 'ORACLE_COMMS_LEASE_DIR'
 RUN_ID_ENV = 'ORACLE_COMMS_RUN_ID'
 _ANSIBLE_COMMANDS = ('ansible-playbook', 'ansible', 'ansible-console', 'ansible-pull')
 
+#: A keeper of another host's run that has not touched its pid file for this long is gone (its container
+#: was torn down): the run's leases are orphans. Keepers touch it every second.
+HEARTBEAT_STALE = 15.0
+
 OURS = 'ours'
 OTHER_RUN = 'other run'
 ORPHAN = 'orphan'
@@ -188,6 +192,12 @@ class Lease:
         return cls(run=Run.from_dict(data['run']), **kwargs)
 
 
+def scope_key(run_ident, product, endpoint, user):
+    """The name of the keeper of one run's locks on one endpoint as one user (its pid file is ``<key>.pid``)."""
+    raw = '|'.join((run_ident, product, endpoint, user or ''))
+    return 'keeper-%s' % hashlib.sha256(raw.encode('utf-8')).hexdigest()[:16]
+
+
 def lease_key(product, endpoint, resource):
     """A file name that a person can read and that no two locks share."""
     raw = '%s|%s|%s' % (product, endpoint, resource)
@@ -277,12 +287,42 @@ class LeaseStore:
         except OSError:
             return None
 
+    def now(self):
+        """The time as the lease directory's file system sees it (a shared volume may keep another clock than this host)."""
+        probe = self._path('.now-%d' % os.getpid(), '')
+        try:
+            with open(probe, 'w'):
+                pass
+            return os.stat(probe).st_mtime
+        except (IOError, OSError):
+            return time.time()
+        finally:
+            try:
+                os.unlink(probe)
+            except OSError:
+                pass
+
+    def keeper_alive(self, lease):
+        """For a lease of another host's run: True/False when its keeper's heartbeat says, None when it has no keeper."""
+        try:
+            beat = os.stat(self._path(scope_key(lease.run.ident, lease.product, lease.endpoint, lease.user), '.pid')).st_mtime
+        except OSError:
+            return None
+        return self.now() - beat < HEARTBEAT_STALE
+
     def classify(self, lease, run):
-        """How ``lease`` stands for ``run``: FREE (no lease), OURS, OTHER_RUN (alive or unknown) or ORPHAN (its run is gone)."""
+        """How ``lease`` stands for ``run``: FREE (no lease), OURS, OTHER_RUN (alive or unknown) or ORPHAN (its run is gone).
+
+        A run of this host is alive while its process is; a run of another host (another AWX container
+        on a shared lease directory) while its keeper's heartbeat is fresh. Without either, it counts as alive.
+        """
         if lease is None:
             return FREE
         if run.same(lease.run):
             return OURS
-        if lease.run.alive() is False:
+        alive = lease.run.alive()
+        if alive is None:
+            alive = self.keeper_alive(lease)
+        if alive is False:
             return ORPHAN
         return OTHER_RUN

@@ -24,7 +24,6 @@ keepers, and a keeper that decides to retire lets go of it under the same guard 
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import os
 import signal
@@ -42,11 +41,13 @@ except ImportError:  # pragma: no cover - Windows controllers are not supported 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_lock import ConfigLock
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_lock import DeviceLock
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import REASON_LOCK_LOST, OracleError, Redactor, backoff_delays
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import LeaseStore, Run
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import LeaseStore, Run, scope_key
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc import Token
 
 #: Seconds between two looks at the run and the leases.
 POLL = 0.2
+#: Seconds between two touches of the pid file (the heartbeat other hosts read; see _lease.HEARTBEAT_STALE).
+HEARTBEAT = 1.0
 #: A keeper whose run holds nothing on its endpoint for this long retires.
 IDLE_GRACE = 2.0
 #: After SIGTERM, how long a keeper waits for its run to end too (a container stop signals every process).
@@ -63,12 +64,6 @@ LOG = 'keeper.log'
 MODULE = 'ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._keeper'
 #: Connection settings a keeper needs to act for the run (never written to disk: they reach it on a pipe).
 PARAMS = ('host', 'username', 'password', 'validate_certs', 'ca_path', 'timeout', 'api_version', 'token_lifetime', 'lease_dir')
-
-
-def scope_key(run_ident, product, endpoint, user):
-    """The name of the keeper of one run's locks on one endpoint as one user."""
-    raw = '|'.join((run_ident, product, endpoint, user or ''))
-    return 'keeper-%s' % hashlib.sha256(raw.encode('utf-8')).hexdigest()[:16]
 
 
 def _pid_path(store, key):
@@ -250,7 +245,15 @@ class Keeper:
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
         self.log('watching the run')
         idle_since = None
+        beat = None
         while True:
+            if beat is None or self._clock() - beat >= HEARTBEAT:
+                # tells runs of other hosts sharing the lease directory that this run is alive (LeaseStore.classify)
+                beat = self._clock()
+                try:
+                    os.utime(_pid_path(self.store, self.key), None)
+                except OSError:
+                    pass
             if self.run.alive() is False:
                 return self.release_all()
             if not os.path.isdir(self.store.directory):

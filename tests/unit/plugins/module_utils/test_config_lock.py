@@ -131,7 +131,7 @@ def test_lock_held_by_another_live_run_fails_without_asking_the_device(tmp_path)
     put_lease(store, OTHER_ALIVE)
     with pytest.raises(OracleError) as err:
         task.acquire()
-    assert err.value.reason == 'lock_held' and 'another run on this controller' in err.value.msg
+    assert err.value.reason == 'lock_held' and 'another run sharing this lease record' in err.value.msg
     assert err.value.detail['holder'] == 'other run'
     assert sbc.calls == []
 

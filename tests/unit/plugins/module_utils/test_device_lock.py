@@ -294,7 +294,7 @@ def test_lock_held_by_another_live_run_fails_without_asking_the_sdm(tmp_path):
     put_lease(store, 'ID1', OTHER_ALIVE)
     with pytest.raises(OracleError) as err:
         lock(task)
-    assert err.value.reason == 'lock_held' and 'another run on this controller (ansible run pid 2000 on ctl)' in err.value.msg
+    assert err.value.reason == 'lock_held' and 'another run sharing this lease record (ansible run pid 2000 on ctl)' in err.value.msg
     assert err.value.detail['holder'] == {'ID1': 'other run'} and err.value.detail['locked'] is False
     assert sdm.actions() == []
     assert store.read(key('ID1')).run.same(OTHER_ALIVE)
@@ -473,7 +473,7 @@ def test_group_and_device_leases_exclude_each_other_between_runs(tmp_path):
     put_lease(store, 'ID2', OTHER_ALIVE)
     with pytest.raises(OracleError) as err:
         lock(task)
-    assert err.value.reason == 'lock_held' and 'another run on this controller' in err.value.msg
+    assert err.value.reason == 'lock_held' and 'another run sharing this lease record' in err.value.msg
     assert sdm.actions() == []
 
 

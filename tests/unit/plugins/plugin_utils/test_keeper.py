@@ -195,6 +195,22 @@ def test_a_token_running_out_is_renewed_by_the_keeper(tmp_path, monkeypatch):
     assert acquired == [True]
 
 
+def test_a_lease_of_another_hosts_run_counts_as_alive_while_its_keeper_beats(tmp_path):
+    """Another AWX container on a shared lease directory: its run's process cannot be seen, its keeper's heartbeat can."""
+    store = LeaseStore(str(tmp_path))
+    elsewhere = Run('automation-job-41', 27, 1234)
+    lease = sbc_lease(elsewhere)
+    me = this_process()
+    assert store.classify(lease, me) == 'other run'  # no keeper: nothing says it is gone
+    beat = os.path.join(store.directory, _keeper.scope_key(elsewhere.ident, 'sbc', ENDPOINT, 'admin') + '.pid')
+    with open(beat, 'w'):
+        pass
+    assert store.classify(lease, me) == 'other run'
+    stale = time.time() - 60
+    os.utime(beat, (stale, stale))  # the container was torn down a minute ago
+    assert store.classify(lease, me) == 'orphan'
+
+
 # --------------------------------------------------------------------------------------------- lease_view
 
 def test_the_view_gives_the_token_its_expiry_and_the_base_url(tmp_path):

@@ -1,0 +1,143 @@
+"""What the next AWX job finds after a job was torn down while it held a lock (docs/awx.md, "Lease directory").
+
+An AWX job runs in a container of its own (a pod on Kubernetes): its host name is the container's, and
+when the container is torn down its keeper goes with it. Both are reproduced here: a job's
+``ansible-playbook`` runs under a host name of its own (``unshare --uts``), and the torn-down job runs
+with ``ORACLE_COMMS_RELEASE_ON_EXIT=false`` and ends without giving the lock back, so that no keeper
+gives it back either. The next job then runs in another "container", with its own lease directory
+(the default: the container's home) or with one shared by all jobs (a persistent volume).
+"""
+
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from tests.emulator_harness import assert_never_two_holders, start_emulator
+from tests.integration.ansible_runner_util import PlaybookRunner
+from tests.integration.test_lock_session import keepers
+from tests.awx.conftest import PLAYS
+
+pytestmark = pytest.mark.integration
+
+
+def hostname_prefix():
+    """A command prefix that runs a command under a host name of its own, or None where that is not allowed."""
+    for prefix in (['unshare', '--uts'], ['unshare', '--user', '--map-root-user', '--uts']):
+        try:
+            done = subprocess.run(prefix + ['hostname', 'probe-name'], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL, timeout=10, check=False)
+        except OSError:
+            return None
+        if done.returncode == 0:
+            return prefix
+    return None
+
+
+UTS = hostname_prefix()
+
+
+def job(runner, container, lease_dir, timeout=120, **extra_vars):
+    """Run tests/awx/plays/job.yml as a job in ``container`` (its host name), leases in ``lease_dir``."""
+    env = runner.env(ORACLE_COMMS_LEASE_DIR=lease_dir,
+                     ORACLE_COMMS_RELEASE_ON_EXIT='false' if extra_vars.get('give_back') is False else None)
+    command = runner.command(PLAYS / 'job.yml', extra_vars=extra_vars)
+    if UTS is not None:
+        command = UTS + ['sh', '-c', 'hostname "$1" && shift && exec "$@"', 'sh', container] + command
+    done = subprocess.run(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          timeout=timeout, check=False)
+    return done.returncode, done.stdout.decode('utf-8', 'replace')
+
+
+@pytest.fixture(scope='module')
+def short_tokens(tmp_path_factory):
+    """An emulator whose SBC tokens live 4 s, so that an SBC lock left behind ends within seconds."""
+    with start_emulator(tmp_path_factory.mktemp('short-tokens'), '--token-ttl', '4') as emu:
+        yield emu
+
+
+def test_own_lease_directories_sbc_lock_ends_with_its_token(short_tokens, tmp_path):
+    """The default (a lease directory inside each job's container): the SBC frees the lock when the token expires."""
+    short_tokens.reset()
+    runner = PlaybookRunner(short_tokens, tmp_path)
+    status, output = job(runner, 'automation-job-41-abcde', tmp_path / 'job41', give_back=False)
+    # taken and not given back (by now the 4 s token may have expired already: that is the point)
+    assert status == 0 and [event['event'] for event in short_tokens.audit('sbc1')] in (['grant'], ['grant', 'expire']), output
+    status, output = job(runner, 'automation-job-42-fghij', tmp_path / 'job42', wait_seconds=30)
+    assert status == 0, output
+    events = short_tokens.audit('sbc1')
+    assert_never_two_holders(events)
+    assert [event['event'] for event in events] == ['grant', 'expire', 'grant', 'release']
+    assert not short_tokens.sbc_lock_state()['held']
+
+
+def test_own_lease_directories_sdm_lock_goes_to_the_next_job_of_the_same_account(emulator, tmp_path):
+    """An SDM lock belongs to the account: the next job of that account is let in (and gives it back)."""
+    runner = PlaybookRunner(emulator, tmp_path)
+    status, output = job(runner, 'automation-job-41-abcde', tmp_path / 'job41', product='sdm', give_back=False)
+    assert status == 0 and emulator.sdm_locks() == {'ID3': 'prov1'}, output
+    status, output = job(runner, 'automation-job-42-fghij', tmp_path / 'job42', product='sdm')
+    assert status == 0, output
+    assert emulator.sdm_locks() == {}
+    assert [event['event'] for event in emulator.audit('sdm1')] == ['grant', 'release']
+
+
+@pytest.mark.skipif(UTS is None, reason='this machine lets no process take a host name of its own (unshare --uts)')
+def test_shared_lease_directory_keeps_concurrent_jobs_of_one_account_apart(emulator, tmp_path):
+    """A lease directory shared by all jobs (persistent volume): two live jobs in two containers never share a lock."""
+    runner = PlaybookRunner(emulator, tmp_path)
+    shared = tmp_path / 'shared'
+    holder_env = runner.env(ORACLE_COMMS_LEASE_DIR=shared)
+    holder_cmd = UTS + ['sh', '-c', 'hostname "$1" && shift && exec "$@"', 'sh', 'automation-job-41-abcde'] + \
+        runner.command(PLAYS / 'job.yml', extra_vars={'product': 'sdm', 'hold_seconds': 3})
+    holder = subprocess.Popen(holder_cmd, env=holder_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while emulator.sdm_locks() != {'ID3': 'prov1'} and holder.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert emulator.sdm_locks() == {'ID3': 'prov1'}, 'the first job never took the device'
+        status, output = job(runner, 'automation-job-42-fghij', shared, product='sdm', wait_seconds=60)
+    finally:
+        holder_output = holder.communicate(timeout=120)[0].decode('utf-8', 'replace')
+    assert holder.returncode == 0, holder_output
+    assert status == 0, output
+    # the SDM would have let the same account in twice; the shared lease record made the second job wait
+    events = emulator.audit('sdm1')
+    assert [event['event'] for event in events] == ['grant', 'release', 'grant', 'release'], events
+
+
+@pytest.mark.skipif(UTS is None, reason='this machine lets no process take a host name of its own (unshare --uts)')
+def test_shared_lease_directory_next_job_recovers_a_torn_down_jobs_lock(emulator, tmp_path):
+    """design.md: "AWX pod or container torn down -> next run on a persistent lease path recovers it".
+
+    The container is torn down mid-job: its ansible-playbook and its keeper are killed together. The
+    keeper's heartbeat (its pid file, touched every second) goes stale, and the next job, in another
+    container, adopts the lock and gives it back.
+    """
+    runner = PlaybookRunner(emulator, tmp_path)
+    shared = tmp_path / 'shared'
+    command = UTS + ['sh', '-c', 'hostname "$1" && shift && exec "$@"', 'sh', 'automation-job-41-abcde'] + \
+        runner.command(PLAYS / 'job.yml', extra_vars={'hold_seconds': 120, 'give_back': False})
+    torn = subprocess.Popen(command, env=runner.env(ORACLE_COMMS_LEASE_DIR=shared), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not (emulator.sbc_lock_state()['held'] and keepers(shared)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        [keeper] = keepers(shared)
+    finally:
+        for pid in keepers(shared):
+            os.kill(pid, signal.SIGKILL)
+        os.killpg(torn.pid, signal.SIGKILL)
+        torn.wait(timeout=30)
+    torn_down = time.time()
+    assert emulator.sbc_lock_state()['held'] and keeper
+    status, output = job(runner, 'automation-job-42-fghij', shared, wait_seconds=40)
+    assert status == 0, output
+    assert 'adopted the configuration lock' in ' '.join(output.split()), output
+    events = emulator.audit('sbc1')
+    assert [event['event'] for event in events] == ['grant', 'release']
+    # the next job waited for the heartbeat to go stale (15 s), not for the token (600 s)
+    assert events[1]['ts'] - torn_down < 30

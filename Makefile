@@ -10,17 +10,23 @@ COLLECTION := $(VENV)/collections/ansible_collections/oracle_comms/provisioning
 # Extra pytest arguments, e.g. make test PYTEST_ARGS="-k sanity -x"; PYTEST_WORKERS=N sets xdist's workers
 # (default: two per core, at most 8; see tools/test.sh).
 PYTEST_ARGS ?=
+# Extra benchmark arguments, e.g. make bench BENCH_ARGS="--quick --only pertask" (python -m benchmarks --help)
+BENCH_ARGS ?=
 
-.PHONY: help bootstrap test test-quick demo sanity lint importer build clean distclean
+.PHONY: help bootstrap test test-quick demo bench sanity lint importer build clean distclean
 
 help:
 	@echo "make test        bootstrap, then the whole suite in one pytest run (tests/: emulator, unit, integration, checks)"
 	@echo "make test-quick  the same without the slow ecosystem checks (pytest -m 'not checks')"
 	@echo "make demo        bootstrap, then start the emulator and run examples/demo.yml against it"
+	@echo "make bench       bootstrap, then the benchmarks (benchmarks/README.md); BENCH_ARGS=\"--quick\" for a short run"
 	@echo "make sanity      ansible-test sanity on a clean copy of the collection"
 	@echo "make lint        ansible-lint (production profile), antsibull-changelog lint, antsibull-docs lint"
 	@echo "make build       ansible-galaxy collection build into build/"
 	@echo "make importer    build, then galaxy-importer on the artifact (fails on any warning)"
+	@echo "make docs        render the module, plugin and role docs as HTML into build/docs/html (tools/docs.sh)"
+	@echo "make compat      unit and integration tests on the oldest claimed ansible-core, 2.18 (tools/compat.sh)"
+	@echo "make changelog   RELEASE ONLY: antsibull-changelog release for galaxy.yml's version (consumes the fragments)"
 	@echo "make clean       remove build output and caches (make distclean also removes .venv)"
 
 bootstrap:
@@ -38,6 +44,10 @@ test-quick: bootstrap
 demo: bootstrap
 	@echo "==> demo: emulator + examples/demo.yml + audit log (tools/demo.sh)"
 	@tools/demo.sh
+
+bench: bootstrap
+	@echo "==> benchmarks against the emulator (python -m benchmarks $(BENCH_ARGS)); results in benchmarks/results/"
+	@$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 sanity: bootstrap
 	@echo "==> ansible-test sanity (tools/sanity.sh)"
@@ -60,6 +70,24 @@ build: bootstrap
 importer: build
 	@echo "==> galaxy-importer on the artifact (tools/importer.sh)"
 	@tools/importer.sh build/oracle_comms-provisioning-$$(sed -n 's/^version: *//p' galaxy.yml).tar.gz
+
+.PHONY: docs compat changelog
+
+docs: bootstrap
+	@echo "==> rendered docs: antsibull-docs + Sphinx into build/docs/html (tools/docs.sh)"
+	@tools/docs.sh build/docs
+
+compat:
+	@echo "==> unit and integration tests on ansible-core 2.18 in .venv/core2.18 (tools/compat.sh)"
+	@tools/compat.sh $(PYTEST_ARGS)
+
+# At release time only: turns changelogs/fragments/ into CHANGELOG.md and the version's entry in
+# changelogs/changelog.yaml, and deletes the fragments (docs/development.md, Releasing).
+changelog: bootstrap
+	@echo "==> antsibull-changelog release --version $$(sed -n 's/^version: *//p' galaxy.yml)"
+	PATH="$(CURDIR)/$(BIN):$$PATH" ANSIBLE_COLLECTIONS_PATH="$(CURDIR)/$(VENV)/collections" \
+		$(BIN)/antsibull-changelog release --version "$$(sed -n 's/^version: *//p' galaxy.yml)"
+	$(BIN)/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
 
 clean:
 	@echo "==> removing build/, tests/output/, caches"

@@ -41,7 +41,7 @@ except ImportError:  # pragma: no cover - Windows controllers are not supported 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_lock import ConfigLock
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_lock import DeviceLock
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import REASON_LOCK_LOST, OracleError, Redactor, backoff_delays
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import LeaseStore, Run, scope_key
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import LeaseStore, Run, _is_ansible_command, scope_key
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc import Token
 
 #: Seconds between two looks at the run and the leases.
@@ -153,6 +153,33 @@ def _spawn(store, key, fd, config):
     process.stdin.close()
 
 
+def _pgid(pid):
+    try:
+        return os.getpgid(pid)
+    except OSError:
+        return None
+
+
+def _ansible_processes_in_group(pgid):
+    """Pids of live processes of process group ``pgid`` whose command is an Ansible CLI (the run's workers)."""
+    found = []
+    try:
+        entries = os.listdir('/proc')
+    except OSError:
+        return found
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % entry) as handle:
+                fields = handle.read().rsplit(')', 1)[1].split()
+        except (IOError, OSError):
+            continue
+        if fields[0] not in ('Z', 'X') and int(fields[2]) == pgid and _is_ansible_command(int(entry)):
+            found.append(int(entry))
+    return found
+
+
 class _Task:
     """The module surface the lock classes use, for the keeper's own calls."""
 
@@ -186,6 +213,7 @@ class Keeper:
         self._cache = {}
         self._next_refresh = {}
         self.stop_requested = None
+        self.pgid = _pgid(self.run.pid)
 
     # -- plumbing ---------------------------------------------------------------------------------
 
@@ -247,6 +275,8 @@ class Keeper:
         idle_since = None
         beat = None
         while True:
+            if self.run_gone():
+                return self.release_all()
             if beat is None or self._clock() - beat >= HEARTBEAT:
                 # tells runs of other hosts sharing the lease directory that this run is alive (LeaseStore.classify)
                 beat = self._clock()
@@ -254,8 +284,6 @@ class Keeper:
                     os.utime(_pid_path(self.store, self.key), None)
                 except OSError:
                     pass
-            if self.run.alive() is False:
-                return self.release_all()
             if not os.path.isdir(self.store.directory):
                 self.log('the lease directory is gone: nothing left to keep')
                 return 0
@@ -273,6 +301,16 @@ class Keeper:
                     self.log('the run holds nothing here any more: done')
                     return 0
             self._sleep(POLL)
+
+    def run_gone(self):
+        """True once the run's ansible-playbook process is gone, and no worker of it is still running a task.
+
+        A worker orphaned by its parent's death (ansible-core 2.18 has no SIGTERM handler: the task running
+        at that moment runs on) still works under the lock, so the lock is kept until it ends too.
+        """
+        if self.run.alive() is not False:
+            return False
+        return not self.pgid or not _ansible_processes_in_group(self.pgid)
 
     def _retire(self):
         """Let go of the keeper lock, under the starters' guard, unless a lease appeared meanwhile."""

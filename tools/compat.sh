@@ -34,9 +34,9 @@ LONG=(
 # KNOWN TO FAIL on ansible-core 2.18, not run here, and printed as such on every run (the CI check turns each
 # into a warning in pytest's summary). docs/development.md, "Compatibility", says what and why.
 #   SIGTERM: 2.18's ansible-playbook has no SIGTERM handler (2.19 has one that stops the workers): the main
-#   process dies at once, the worker running the current task is orphaned and runs that task to its end. The
-#   keeper keeps the lock until no process of the run's group is left, so the lock comes back when that task
-#   (a 120 s wait_for in the test) has ended: safe, but later than the ten seconds the test allows.
+#   process dies at once and the worker running the current task is orphaned. The keeper stops such
+#   workers before it gives the lock back, and the test then passes, but not every time under load here
+#   (3 of 4 runs; the failing one hung for 60 s, not investigated yet), so it stays out of this run.
 KNOWN_FAILURES=(
     "tests/integration/test_lock_session.py::test_a_signal_mid_tasks_gives_the_lock_back_within_seconds[SIGTERM]"
 )

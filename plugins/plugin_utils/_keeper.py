@@ -41,7 +41,14 @@ except ImportError:  # pragma: no cover - Windows controllers are not supported 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_lock import ConfigLock
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_lock import DeviceLock
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import REASON_LOCK_LOST, OracleError, Redactor, backoff_delays
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import LeaseStore, Run, _is_ansible_command, scope_key
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import (
+    LeaseStore,
+    Run,
+    _is_ansible_command,
+    _proc_parent,
+    _proc_start_time,
+    scope_key,
+)
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc import Token
 
 #: Seconds between two looks at the run and the leases.
@@ -58,6 +65,8 @@ RELEASE_PATIENCE = 600.0
 IDLE_REFRESH_AT = 0.25
 #: After a failed re-authentication, wait this long before the next attempt.
 REFRESH_RETRY = 5.0
+#: Seconds a stopped run's orphaned workers get between SIGTERM and SIGKILL.
+WORKER_GRACE = 2.0
 #: The guard that starters and retiring keepers share.
 GUARD = 'keepers'
 LOG = 'keeper.log'
@@ -153,31 +162,36 @@ def _spawn(store, key, fd, config):
     process.stdin.close()
 
 
-def _pgid(pid):
+def _signal_workers(workers, signum):
+    """Signal each worker and what it started: its process group, as a worker leads a session of its own."""
+    for pid in workers:
+        try:
+            if os.getpgid(pid) == pid:
+                os.killpg(pid, signum)
+            else:
+                os.kill(pid, signum)
+        except OSError:
+            pass
+
+
+def _children(pid):
+    """Pids of the child processes of ``pid`` (Linux: /proc/<pid>/task/*/children; else a scan of /proc)."""
+    children = set()
     try:
-        return os.getpgid(pid)
-    except OSError:
-        return None
-
-
-def _ansible_processes_in_group(pgid):
-    """Pids of live processes of process group ``pgid`` whose command is an Ansible CLI (the run's workers)."""
-    found = []
+        for tid in os.listdir('/proc/%d/task' % pid):
+            with open('/proc/%d/task/%s/children' % (pid, tid)) as handle:
+                children.update(int(child) for child in handle.read().split())
+        return children
+    except (IOError, OSError, ValueError):
+        pass
     try:
         entries = os.listdir('/proc')
     except OSError:
-        return found
+        return children
     for entry in entries:
-        if not entry.isdigit():
-            continue
-        try:
-            with open('/proc/%s/stat' % entry) as handle:
-                fields = handle.read().rsplit(')', 1)[1].split()
-        except (IOError, OSError):
-            continue
-        if fields[0] not in ('Z', 'X') and int(fields[2]) == pgid and _is_ansible_command(int(entry)):
-            found.append(int(entry))
-    return found
+        if entry.isdigit() and _proc_parent(int(entry)) == pid:
+            children.add(int(entry))
+    return children
 
 
 class _Task:
@@ -213,7 +227,8 @@ class Keeper:
         self._cache = {}
         self._next_refresh = {}
         self.stop_requested = None
-        self.pgid = _pgid(self.run.pid)
+        self.workers = {}
+        self._stopping_since = None
 
     # -- plumbing ---------------------------------------------------------------------------------
 
@@ -277,6 +292,7 @@ class Keeper:
         while True:
             if self.run_gone():
                 return self.release_all()
+            self._note_workers()
             if beat is None or self._clock() - beat >= HEARTBEAT:
                 # tells runs of other hosts sharing the lease directory that this run is alive (LeaseStore.classify)
                 beat = self._clock()
@@ -303,14 +319,36 @@ class Keeper:
             self._sleep(POLL)
 
     def run_gone(self):
-        """True once the run's ansible-playbook process is gone, and no worker of it is still running a task.
+        """True once the run's ansible-playbook process is gone, and no worker of it is left running a task.
 
-        A worker orphaned by its parent's death (ansible-core 2.18 has no SIGTERM handler: the task running
-        at that moment runs on) still works under the lock, so the lock is kept until it ends too.
+        Ansible's workers run in sessions of their own, so a cancel (SIGKILL of the playbook's process
+        group), a SIGKILL, or a SIGTERM on ansible-core 2.18 (no handler there) leaves the worker of the
+        task running at that moment orphaned, still working. Nothing of a stopped run may go on changing the
+        configuration without its lock: the keeper stops those workers (and what they started) as
+        ansible-core 2.19's own SIGTERM handler does: SIGTERM, then SIGKILL after WORKER_GRACE seconds.
+        Workers are the run's children seen while it lived (``_note_workers``, every poll).
         """
         if self.run.alive() is not False:
             return False
-        return not self.pgid or not _ansible_processes_in_group(self.pgid)
+        self.workers = dict((pid, start) for pid, start in self.workers.items() if _proc_start_time(pid, living=True) == start)
+        if not self.workers:
+            return True
+        if self._stopping_since is None:
+            self._stopping_since = self._clock()
+            self.log('the run ended; stopping the worker processes it left running (pids %s) before giving its locks back'
+                     % ', '.join(str(pid) for pid in sorted(self.workers)))
+            _signal_workers(self.workers, signal.SIGTERM)
+        elif self._clock() - self._stopping_since > WORKER_GRACE:
+            _signal_workers(self.workers, signal.SIGKILL)
+        return False
+
+    def _note_workers(self):
+        """Remember the run's worker processes (forks of ansible-playbook), by pid and start time."""
+        for pid in _children(self.run.pid):
+            if pid not in self.workers and _is_ansible_command(pid):
+                start = _proc_start_time(pid, living=True)
+                if start is not None:
+                    self.workers[pid] = start
 
     def _retire(self):
         """Let go of the keeper lock, under the starters' guard, unless a lease appeared meanwhile."""

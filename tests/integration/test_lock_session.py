@@ -43,6 +43,22 @@ def keepers(lease_dir):
     return found
 
 
+def run_processes(marker):
+    """Pids of live ansible-playbook processes (a run or its workers) whose command line names ``marker``."""
+    found = []
+    for entry in os.listdir('/proc'):
+        try:
+            with open('/proc/%s/cmdline' % entry, 'rb') as handle:
+                argv = handle.read().split(b'\0')
+            with open('/proc/%s/stat' % entry) as handle:
+                state = handle.read().rsplit(')', 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != 'Z' and any(arg.endswith(b'ansible-playbook') for arg in argv) and any(str(marker).encode() in arg for arg in argv):
+            found.append(int(entry))
+    return found
+
+
 def wait_until(predicate, timeout, step=0.05):
     """True as soon as ``predicate()`` is; False after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
@@ -261,6 +277,8 @@ def test_a_signal_mid_tasks_gives_the_lock_back_within_seconds(ansible, emulator
     held = released_at(emulator) - fault
     assert held <= 10
     assert_clean(emulator, [ansible])
+    # nothing of the stopped run goes on working without the lock: its orphaned workers were stopped too
+    assert wait_until(lambda: not run_processes(tmp_path), 5), run_processes(tmp_path)
     record(how + ' (ansible-playbook, SBC) mid-tasks', held, how='keeper')
 
 
@@ -297,6 +315,7 @@ def test_ansible_runner_cancel_mid_provisioning(emulator, tmp_path):
     assert wait_until(lambda: not emulator.sbc_lock_state()['held'], 10)
     held = released_at(emulator) - cancelled['at']
     assert_clean(emulator, [runner])
+    assert wait_until(lambda: not run_processes(tmp_path), 5), run_processes(tmp_path)
     record("ansible-runner's cancel mid-provisioning", held, how='keeper')
 
 

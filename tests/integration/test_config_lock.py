@@ -74,7 +74,8 @@ def test_diff_shows_the_holder_before_and_after(ansible, emulator):
 def test_a_second_play_waits_and_gets_the_lock_after_the_release(emulator, tmp_path, second_user, shared_controller):
     first = PlaybookRunner(emulator, tmp_path / 'one')
     second = PlaybookRunner(emulator, tmp_path / ('one' if shared_controller else 'two'), sbc_user=second_user)
-    holder = first.start('config_lock/hold.yml', extra_vars={'hold_seconds': 3})
+    # long enough for the second ansible-playbook to start and ask even on a loaded machine
+    holder = first.start('config_lock/hold.yml', extra_vars={'hold_seconds': 8})
     assert wait_until(lambda: emulator.sbc_lock_state()['held']), 'the first play never took the lock'
     waiter = second.start('config_lock/hold.yml', extra_vars={'wait_seconds': 60, 'expect_wait': True})
     first_play, second_play = first.finish(holder), second.finish(waiter)

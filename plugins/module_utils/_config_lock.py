@@ -214,6 +214,17 @@ class ConfigLock:
             self.store.write(lease)
         return self._result(standing == ORPHAN, before, HOLDER_US, lease)
 
+    def renew(self):
+        """Re-authenticate the token of the lock this run holds, if past half its life; never takes a lock.
+
+        For the keeper: None when this run holds no lease here (released meanwhile), else the result.
+        """
+        with self.store.guard(self.key):
+            lease = self.store.read(self.key)
+            if self.store.classify(lease, self.run) != OURS:
+                return None
+            return self._keep(lease, OURS)
+
     # -- release ----------------------------------------------------------------------------------
 
     def release(self):

@@ -184,7 +184,7 @@ def test_a_token_running_out_is_renewed_by_the_keeper(tmp_path, monkeypatch):
             assert module.params['state'] == 'locked' and run is keeper.run
             self.client = type('C', (), {'http': type('H', (), {'close': lambda self: None})()})()
 
-        def acquire(self):
+        def renew(self):
             acquired.append(True)
 
     monkeypatch.setattr(_keeper, 'ConfigLock', FakeConfigLock)

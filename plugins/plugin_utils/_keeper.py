@@ -174,38 +174,6 @@ def _signal_workers(workers, signum):
             pass
 
 
-def _cmdline(pid):
-    try:
-        with open('/proc/%d/cmdline' % pid, 'rb') as handle:
-            return handle.read()
-    except (IOError, OSError):
-        return None
-
-
-def _ticks_now():
-    """Clock ticks since boot, the unit of /proc start times (None where /proc cannot tell)."""
-    try:
-        with open('/proc/uptime') as handle:
-            return int(float(handle.read().split()[0]) * os.sysconf('SC_CLK_TCK'))
-    except (IOError, OSError, ValueError, IndexError):
-        return None
-
-
-def _forks_of(argv, since, until):
-    """{pid: start} of live processes with exactly ``argv`` started between ``since`` and ``until`` (ticks): the
-    workers of a run, also those forked too shortly before its end to be seen as its children. A later run of
-    the same command started after ``until`` (the last time the run was seen alive) is not one of them."""
-    found = {}
-    if not argv or since is None or until is None:
-        return found
-    for entry in os.listdir('/proc'):
-        if entry.isdigit() and _cmdline(int(entry)) == argv:
-            start = _proc_start_time(int(entry), living=True)
-            if start is not None and since <= start <= until:
-                found[int(entry)] = start
-    return found
-
-
 def _children(pid):
     """Pids of the child processes of ``pid`` (Linux: /proc/<pid>/task/*/children; else a scan of /proc)."""
     children = set()
@@ -261,8 +229,6 @@ class Keeper:
         self.stop_requested = None
         self.workers = {}
         self._stopping_since = None
-        self.argv = _cmdline(self.run.pid)
-        self.last_alive = _ticks_now()
 
     # -- plumbing ---------------------------------------------------------------------------------
 
@@ -363,10 +329,7 @@ class Keeper:
         Workers are the run's children seen while it lived (``_note_workers``, every poll).
         """
         if self.run.alive() is not False:
-            self.last_alive = _ticks_now()
             return False
-        if self._stopping_since is None:
-            self.workers.update(_forks_of(self.argv, self.run.start, self.last_alive))
         self.workers = dict((pid, start) for pid, start in self.workers.items() if _proc_start_time(pid, living=True) == start)
         if not self.workers:
             return True

@@ -25,9 +25,8 @@ UNLOCK = 'POST /rest/{v}/configuration/unlock'
 
 # --------------------------------------------------------------------------------------------- helpers
 
-def keepers(lease_dir):
-    """Pids of live keeper processes working on ``lease_dir``."""
-    found = []
+def live_processes():
+    """(pid, argv) of every live (not zombie) process."""
     for entry in os.listdir('/proc'):
         if not entry.isdigit():
             continue
@@ -38,25 +37,20 @@ def keepers(lease_dir):
                 state = handle.read().rsplit(')', 1)[1].split()[0]
         except OSError:
             continue
-        if state != 'Z' and any(arg.endswith(b'._keeper') for arg in argv) and str(lease_dir).encode() in argv:
-            found.append(int(entry))
-    return found
+        if state != 'Z':
+            yield int(entry), argv
+
+
+def keepers(lease_dir):
+    """Pids of live keeper processes working on ``lease_dir``."""
+    return [pid for pid, argv in live_processes()
+            if any(arg.endswith(b'._keeper') for arg in argv) and str(lease_dir).encode() in argv]
 
 
 def run_processes(marker):
     """Pids of live ansible-playbook processes (a run or its workers) whose command line names ``marker``."""
-    found = []
-    for entry in os.listdir('/proc'):
-        try:
-            with open('/proc/%s/cmdline' % entry, 'rb') as handle:
-                argv = handle.read().split(b'\0')
-            with open('/proc/%s/stat' % entry) as handle:
-                state = handle.read().rsplit(')', 1)[1].split()[0]
-        except OSError:
-            continue
-        if state != 'Z' and any(arg.endswith(b'ansible-playbook') for arg in argv) and any(str(marker).encode() in arg for arg in argv):
-            found.append(int(entry))
-    return found
+    return [pid for pid, argv in live_processes()
+            if any(arg.endswith(b'ansible-playbook') for arg in argv) and any(str(marker).encode() in arg for arg in argv)]
 
 
 def wait_until(predicate, timeout, step=0.05):

@@ -1,0 +1,206 @@
+"""The plays the benchmarks run, written out as YAML next to their output so that anyone can read what ran.
+
+Ours use the collection's modules (and role) with the connection from the ``SBC_*`` / ``SDM_*``
+environment, as a user's play would. The baselines are what users write today: ``ansible.builtin.uri``
+tasks (token or login, lock with ``until``/``retries``/``delay``, unlock), and ``ansible.builtin.debug``
+tasks, which cost what Ansible itself costs per task.
+"""
+
+import pathlib
+import shutil
+
+import yaml
+
+COLLECTION = 'oracle_comms.provisioning'
+SDM_API = 'v1.3'
+SBC_API = 'v1.2'
+ENV = "{{ lookup('ansible.builtin.env', '%s') }}"
+
+
+def write_yaml(path, data):
+    """Write ``data`` as YAML (a document start, block style, keys in the order given); return the path."""
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('---\n' + yaml.safe_dump(data, sort_keys=False, default_flow_style=False, width=160), encoding='utf-8')
+    return path
+
+
+def play(name, tasks, hosts='localhost', play_vars=None):
+    entry = {'name': name, 'hosts': hosts, 'gather_facts': False}
+    if play_vars:
+        entry['vars'] = play_vars
+    entry['tasks'] = tasks
+    return [entry]
+
+
+# --------------------------------------------------------------------------------------------- per task
+
+def ours_pairs(product, pairs, device_id='ID1'):
+    """``pairs`` lock + unlock task pairs with config_lock (sbc) or device_lock (sdm)."""
+    tasks = []
+    for index in range(1, pairs + 1):
+        for state in ('locked', 'unlocked'):
+            if product == 'sbc':
+                tasks.append({'name': '%s %d' % (state, index), COLLECTION + '.config_lock': {'state': state}})
+            else:
+                tasks.append({'name': '%s %d' % (state, index), COLLECTION + '.device_lock': {'state': state, 'device_id': [device_id]}})
+    return play('%d %s lock+unlock pairs with %s' % (pairs, product.upper(), 'config_lock' if product == 'sbc' else 'device_lock'), tasks)
+
+
+def debug_tasks(count):
+    """``count`` debug tasks: Ansible's own cost per task."""
+    tasks = [{'name': 'debug %d' % index, 'ansible.builtin.debug': {'msg': 'task %d' % index}} for index in range(1, count + 1)]
+    return play('%d debug tasks' % count, tasks)
+
+
+def _uri(url, **options):
+    args = {'url': url, 'method': 'POST', 'ca_path': '{{ ca_path }}'}
+    args.update(options)
+    return {'ansible.builtin.uri': args}
+
+
+def uri_pairs(product, pairs, device_id='ID1'):
+    """What users hand-write today: ``uri`` token/login, lock retried with until/retries/delay, unlock (and logout)."""
+    tasks = []
+    if product == 'sbc':
+        play_vars = {'base': 'https://%s/rest/%s' % (ENV % 'SBC_HOST', SBC_API), 'ca_path': ENV % 'SBC_CA_PATH',
+                     'user': ENV % 'SBC_USERNAME', 'password': ENV % 'SBC_PASSWORD'}
+        bearer = "Bearer {{ token_answer.content | regex_search('<accessToken>([^<]+)</accessToken>', '\\1') | first }}"
+        for index in range(1, pairs + 1):
+            tasks.append(dict({'name': 'token %d' % index, 'register': 'token_answer', 'no_log': True},
+                              **_uri('{{ base }}/auth/token', url_username='{{ user }}', url_password='{{ password }}',
+                                     force_basic_auth=True, return_content=True)))
+            tasks.append(dict({'name': 'lock %d' % index, 'register': 'lock_answer', 'until': 'lock_answer.status == 204',
+                               'retries': 60, 'delay': 1, 'no_log': True},
+                              **_uri('{{ base }}/configuration/lock', headers={'Authorization': bearer}, status_code=[204, 423])))
+            tasks.append(dict({'name': 'unlock %d' % index, 'no_log': True},
+                              **_uri('{{ base }}/configuration/unlock', headers={'Authorization': bearer}, status_code=[204])))
+        return play('%d SBC token+lock+unlock triples with uri' % pairs, tasks, play_vars=play_vars)
+    play_vars = {'base': 'https://%s/rest/%s' % (ENV % 'SDM_HOST', SDM_API), 'ca_path': ENV % 'SDM_CA_PATH',
+                 'user': ENV % 'SDM_USERNAME', 'password': ENV % 'SDM_PASSWORD'}
+    cookie = {'Cookie': 'JSESSIONID={{ login_answer.cookies.JSESSIONID }}'}
+    action = '{{ base }}/inventory/deviceMgmt/devices/%s/action' % device_id
+    for index in range(1, pairs + 1):
+        tasks.append(dict({'name': 'login %d' % index, 'register': 'login_answer', 'no_log': True},
+                          **_uri('{{ base }}/admin/login', body_format='json', body={'userName': '{{ user }}', 'password': '{{ password }}'})))
+        tasks.append(dict({'name': 'lock %d' % index, 'register': 'lock_answer', 'until': 'lock_answer.status in [200, 204]',
+                           'retries': 60, 'delay': 1, 'no_log': True},
+                          **_uri(action, body_format='json', body={'type': 'Lock'}, headers=cookie, status_code=[200, 204, 400, 409, 423])))
+        tasks.append(dict({'name': 'unlock %d' % index, 'no_log': True},
+                          **_uri(action, body_format='json', body={'type': 'Unlock'}, headers=cookie, status_code=[200, 204])))
+        tasks.append(dict({'name': 'logout %d' % index, 'no_log': True},
+                          **_uri('{{ base }}/admin/logout', headers=cookie, status_code=[200, 204])))
+    return play('%d SDM login+lock+unlock+logout with uri' % pairs, tasks, play_vars=play_vars)
+
+
+def empty_play():
+    """No task at all: what starting ansible-playbook costs."""
+    return play('no task', [])
+
+
+# --------------------------------------------------------------------------------------------- scale
+
+def inventory(device_ids):
+    """One inventory host per SDM device, ``device_id`` as a host var."""
+    hosts = dict(('dev-%04d' % index, {'device_id': device_id}) for index, device_id in enumerate(device_ids, 1))
+    return {'all': {'hosts': hosts}}
+
+
+def role_play(role, tasks_file, wait_timeout):
+    """Every host: the lock_session role (or its floor copy) around an empty task list."""
+    return play('lock_session around nothing, per device', [{
+        'name': 'Lock, run nothing, unlock',
+        'ansible.builtin.include_role': {'name': role},
+        'vars': {'lock_session_target': 'sdm', 'lock_session_device_ids': ['{{ device_id }}'],
+                 'lock_session_tasks': str(tasks_file), 'lock_session_wait_timeout': wait_timeout},
+    }], hosts='all')
+
+
+def module_play(tasks_file, wait_timeout, floor=False):
+    """Every host: device_lock lock, an empty task list, device_lock unlock (``floor``: debug in place of each lock task)."""
+    def lock_task(state):
+        if floor:
+            return {'name': 'device_lock %s (debug)' % state, 'ansible.builtin.debug': {'msg': '{{ device_id }} %s' % state}}
+        args = {'state': state, 'device_id': ['{{ device_id }}'], 'wait_timeout': wait_timeout}
+        return {'name': 'device_lock %s' % state, COLLECTION + '.device_lock': args}
+    tasks = [lock_task('locked'), {'name': 'Run nothing', 'ansible.builtin.include_tasks': str(tasks_file)}, lock_task('unlocked')]
+    return play('device_lock around nothing, per device' + (' (debug floor)' if floor else ''), tasks, hosts='all')
+
+
+def floor_role(source, destination):
+    """Copy the role at ``source`` to ``destination`` with ``ansible.builtin.debug`` in place of every lock task.
+
+    Everything else (argument validation, includes, block/always, registers, conditions, retries) stays as
+    it is, so the copy costs what the role costs Ansible, without the locks: the floor of the role.
+    """
+    destination = pathlib.Path(destination)
+    if destination.exists():
+        shutil.rmtree(destination)
+    shutil.copytree(source, destination)
+    replaced = 0
+    for path in sorted((destination / 'tasks').glob('*.yml')):
+        tasks = yaml.safe_load(path.read_text(encoding='utf-8')) or []
+        changed = False
+        for task in tasks:
+            for module in [key for key in task if key.startswith(COLLECTION + '.') or key in ('config_lock', 'device_lock')]:
+                del task[module]
+                task['ansible.builtin.debug'] = {'msg': 'in place of %s' % module}
+                changed = True
+                replaced += 1
+        if changed:
+            write_yaml(path, tasks)
+    if not replaced:
+        raise RuntimeError('no lock task found in %s to replace: has the role changed shape?' % source)
+    return replaced
+
+
+# --------------------------------------------------------------------------------------------- one task, many devices
+
+def fanout_play(product_ids):
+    """One device_lock task for all ``product_ids``, then one to unlock them."""
+    return play('%d devices in one device_lock task' % len(product_ids), [
+        {'name': 'lock %d devices' % len(product_ids), COLLECTION + '.device_lock': {'device_id': list(product_ids)}},
+        {'name': 'unlock %d devices' % len(product_ids), COLLECTION + '.device_lock': {'device_id': list(product_ids), 'state': 'unlocked'}},
+    ])
+
+
+# --------------------------------------------------------------------------------------------- hand-over and round trips
+
+def _lock_task(product, state, device_id, wait_timeout=None):
+    if product == 'sbc':
+        args = {'state': state}
+        module = 'config_lock'
+    else:
+        args = {'state': state, 'device_id': [device_id]}
+        module = 'device_lock'
+    if wait_timeout is not None:
+        args['wait_timeout'] = wait_timeout
+    return {'name': '%s %s' % (state, product), COLLECTION + '.' + module: args}
+
+
+def holder_play(product, device_id, marker):
+    """Take the lock, wait for ``marker`` to appear, give it back."""
+    return play('hold the %s lock until %s exists' % (product.upper(), marker), [
+        _lock_task(product, 'locked', device_id),
+        {'name': 'hold', 'ansible.builtin.wait_for': {'path': str(marker), 'timeout': 600, 'sleep': 1}},
+        _lock_task(product, 'unlocked', device_id),
+    ])
+
+
+def waiter_play(product, device_id, wait_timeout):
+    """Wait for the lock, and give it back as soon as it is ours."""
+    return play('wait for the %s lock, then give it back' % product.upper(), [
+        _lock_task(product, 'locked', device_id, wait_timeout),
+        _lock_task(product, 'unlocked', device_id),
+    ])
+
+
+def roundtrip_play(product, device_id, marker_after_lock, marker_after_relock):
+    """Lock; pause; lock again (held: nothing to send); pause; unlock. The harness reads the emulator's counters in the pauses."""
+    return play('%s round trips per operation' % product.upper(), [
+        _lock_task(product, 'locked', device_id),
+        {'name': 'pause after acquire', 'ansible.builtin.wait_for': {'path': str(marker_after_lock), 'timeout': 120, 'sleep': 1}},
+        _lock_task(product, 'locked', device_id),
+        {'name': 'pause after re-acquire', 'ansible.builtin.wait_for': {'path': str(marker_after_relock), 'timeout': 120, 'sleep': 1}},
+        _lock_task(product, 'unlocked', device_id),
+    ])

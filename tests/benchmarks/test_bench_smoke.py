@@ -1,0 +1,81 @@
+"""The benchmark harness (benchmarks/, ``make bench``) in its quickest mode: it runs, and writes the table, JSON and plot.
+
+No timing is asserted here, ever: wall-clock results depend on the machine and its load. What is
+deterministic is asserted: the requests the emulator served per operation, per task and per device.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.collection_path import REPO_ROOT
+
+pytestmark = pytest.mark.integration
+
+LOGIN = 'POST /rest/{v}/admin/login'
+LOGOUT = 'POST /rest/{v}/admin/logout'
+ACTION = 'POST /rest/{v}/inventory/deviceMgmt/devices/{id}/action'
+
+
+@pytest.fixture(scope='module')
+def smoke(tmp_path_factory):
+    """One ``python -m benchmarks --smoke`` run (SDM only, device_lock tasks for the scale benchmark)."""
+    out = tmp_path_factory.mktemp('bench')
+    env = dict(os.environ, MPLBACKEND='Agg')
+    done = subprocess.run([sys.executable, '-m', 'benchmarks', '--smoke', '--products', 'sdm', '--scale-variant', 'module', '--out', str(out)],
+                          cwd=str(REPO_ROOT), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          timeout=300, check=False)
+    output = done.stdout.decode('utf-8', 'replace')
+    assert done.returncode == 0, output[-6000:]
+    return out, output, json.loads((out / 'results.json').read_text(encoding='utf-8'))
+
+
+def test_it_writes_the_table_and_the_plot(smoke):
+    out, output, data = smoke
+    table = (out / 'results.md').read_text(encoding='utf-8')
+    assert '| benchmark | target | measured | verdict |' in table
+    for heading in ('## 1. Per task', '## 2. Scale', '## 3. Many devices', '## 4. Hand-over', '## 5. Round trips'):
+        assert heading in table
+        assert heading in output  # the table is also printed
+    assert (out / 'results.png').read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+    assert sorted(data['results']) == ['fanout', 'handover', 'pertask', 'roundtrips', 'scale']
+    assert data['meta']['mode'] == 'smoke'
+    # the plays that ran are kept for reading
+    assert list((out / 'work' / 'pertask' / 'plays').glob('uri-sdm.yml'))
+
+
+def test_round_trips_are_login_action_logout_per_task(smoke):
+    operations = smoke[2]['results']['roundtrips']['products']['sdm']
+    assert operations['acquire']['requests'] == {LOGIN: 1, ACTION: 1, LOGOUT: 1}
+    assert operations['re-acquire (held)']['requests'] == {}
+    assert operations['release']['requests'] == {LOGIN: 1, ACTION: 1, LOGOUT: 1}
+    assert all(row['pass'] for row in operations.values())
+
+
+def test_per_task_plays_send_what_they_should(smoke):
+    sdm = smoke[2]['results']['pertask']['products']['sdm']
+    assert sdm['requests']['ours'] == {LOGIN: 2, ACTION: 2, LOGOUT: 2}
+    assert sdm['requests']['uri'] == {LOGIN: 1, ACTION: 2, LOGOUT: 1}
+    assert sdm['requests']['debug'] == {} and sdm['requests']['empty'] == {}
+
+
+def test_scale_costs_six_requests_per_device(smoke):
+    module = smoke[2]['results']['scale']['variants']['module']
+    assert module['requests_per_device'] == 6
+    assert module['requests'] == {LOGIN: 8, ACTION: 8, LOGOUT: 8}  # 4 devices
+
+
+def test_many_devices_one_login_one_logout(smoke):
+    fanned = smoke[2]['results']['fanout']
+    for size, counts in fanned['requests_per_task'].items():
+        assert counts == {'login': 1, 'action': int(size), 'logout': 1}
+    assert fanned['pass_sessions']
+
+
+def test_waiters_on_one_controller_send_nothing_while_waiting(smoke):
+    row = smoke[2]['results']['handover']['products']['sdm']['1']
+    assert row['local']['n'] == 1 and row['foreign']['n'] == 1
+    assert row['local']['rate_while_waiting'] == 0

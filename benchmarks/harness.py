@@ -23,6 +23,7 @@ if str(REPO_ROOT) not in sys.path:
 
 from tests.collection_path import ensure_collections_root  # noqa: E402  (needs the path above)
 from tests.emulator_harness import start_emulator  # noqa: E402
+from tests.integration.ansible_runner_util import play_env  # noqa: E402
 
 BIN = pathlib.Path(sys.executable).parent
 CALLBACKS = pathlib.Path(__file__).resolve().parent / 'callback_plugins'
@@ -143,34 +144,8 @@ class Controller:
         self._count = 0
 
     def env(self, timer_path=None, extra=None):
-        env = dict(os.environ)
-        for name in list(env):
-            if name.startswith(('ANSIBLE_', 'SBC_', 'SDM_', 'ORACLE_COMMS_')):
-                del env[name]
-        env.update({
-            'ANSIBLE_COLLECTIONS_PATH': str(collections_path()),
-            'ANSIBLE_LOCALHOST_WARNING': 'false',
-            'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'false',
-            'ANSIBLE_NOCOLOR': '1',
-            'ANSIBLE_FORCE_COLOR': '0',
-            'ANSIBLE_RETRY_FILES_ENABLED': 'false',
-            'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
-            'ANSIBLE_LOCAL_TEMP': str(self.workdir / 'ansible-tmp'),
-            'ANSIBLE_HOME': str(self.workdir / 'ansible-home'),
-            'ORACLE_COMMS_LEASE_DIR': str(self.lease_dir),
-            'SBC_HOST': self.emulator.sbc_host(),
-            'SBC_USERNAME': self.sbc_user[0],
-            'SBC_PASSWORD': self.sbc_user[1],
-            'SBC_CA_PATH': self.emulator.ca_cert,
-            'SDM_HOST': self.emulator.sdm_host(),
-            'SDM_USERNAME': self.sdm_user[0],
-            'SDM_PASSWORD': self.sdm_user[1],
-            'SDM_CA_PATH': self.emulator.ca_cert,
-            'EMULATOR_CONTROL': self.emulator.control_url,
-            'PATH': '%s%s%s' % (BIN, os.pathsep, os.environ.get('PATH', '')),
-        })
-        if self.release_on_exit is not None:
-            env['ORACLE_COMMS_RELEASE_ON_EXIT'] = str(self.release_on_exit).lower()
+        env = play_env(self.emulator, self.workdir, self.lease_dir, self.sbc_user, self.sdm_user, self.release_on_exit,
+                       collections=collections_path(), clean=True)
         if timer_path is not None:
             env.update({'ANSIBLE_CALLBACK_PLUGINS': str(CALLBACKS), 'ANSIBLE_CALLBACKS_ENABLED': 'bench_timer',
                         'BENCH_TIMER_FILE': str(timer_path)})

@@ -73,24 +73,9 @@ if ! venv_is_usable; then
     "$PYTHON" -m venv "$VENV"
 fi
 
-wanted="$(sha256sum "$REQS" | cut -d' ' -f1) $("$VENV/bin/python" -c 'import sys; print(sys.version.split()[0])')"
-if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$wanted" ]]; then
-    say ".venv is up to date ($("$VENV/bin/python" --version 2>&1), requirements-dev.txt unchanged)"
-else
-    say "installing requirements-dev.txt into .venv (pip's own index settings apply)"
-    rm -f "$STAMP"
-    # The local index mirrors print one harmless "Location ... is ignored" line per missing name.
-    set +e
-    "$VENV/bin/python" -m pip install --disable-pip-version-check --quiet -r "$REQS" 2>&1 \
-        | grep -v "^WARNING: Location '.*' is ignored" >&2
-    status="${PIPESTATUS[0]}"
-    set -e
-    (( status == 0 )) || { say "pip install failed (exit $status)"; exit 1; }
-    "$VENV/bin/python" -m pip check >/dev/null \
-        || { "$VENV/bin/python" -m pip check >&2; say "pip check failed"; exit 1; }
-    printf '%s\n' "$wanted" > "$STAMP"
-    say "installed $(wc -l < <(grep -E '^[A-Za-z0-9_.-]+==' "$REQS")) pinned packages"
-fi
+# shellcheck source=tools/pip_pinned.sh
+source "$ROOT/tools/pip_pinned.sh"
+pip_pinned "$VENV" "$REQS" "$STAMP"
 [[ -x "$VENV/bin/ansible-test" && -x "$VENV/bin/pytest" ]] \
     || { say "installation incomplete: remove .venv and run again"; exit 1; }
 

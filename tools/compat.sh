@@ -73,22 +73,9 @@ if ! [[ -x "$VENV/bin/python" ]] || ! "$VENV/bin/python" -c 'import sys; assert 
     rm -rf "$VENV"
     "$PYTHON" -m venv "$VENV"
 fi
-wanted="$(sha256sum "$REQS" | cut -d' ' -f1) $("$VENV/bin/python" -c 'import sys; print(sys.version.split()[0])')"
-if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$wanted" ]]; then
-    say "$VENV is up to date"
-else
-    say "installing $(basename "$REQS") into $VENV (pip's own index settings apply)"
-    rm -f "$STAMP"
-    set +e
-    "$VENV/bin/python" -m pip install --disable-pip-version-check --quiet -r "$REQS" 2>&1 \
-        | grep -v "^WARNING: Location '.*' is ignored" >&2
-    status="${PIPESTATUS[0]}"
-    set -e
-    (( status == 0 )) || { say "pip install failed (exit $status)"; exit 1; }
-    "$VENV/bin/python" -m pip check >/dev/null \
-        || { "$VENV/bin/python" -m pip check >&2; say "pip check failed"; exit 1; }
-    printf '%s\n' "$wanted" > "$STAMP"
-fi
+# shellcheck source=tools/pip_pinned.sh
+source "$ROOT/tools/pip_pinned.sh"
+pip_pinned "$VENV" "$REQS" "$STAMP"
 exec 9<&-  # the environment is ready: parallel runs of the tests need no lock
 
 cd "$ROOT"

@@ -29,6 +29,44 @@ class Play:
         return 'Play(rc=%s)\n--- stdout\n%s\n--- stderr\n%s' % (self.returncode, self.stdout[-6000:], self.stderr[-3000:])
 
 
+def play_env(emulator, workdir, lease_dir, sbc_user, sdm_user, release_on_exit=None, collections=None, clean=False):
+    """The environment of a user's controller pointed at ``emulator``: collection path, SBC_*/SDM_*, lease directory.
+
+    ``clean`` first drops what the caller's environment says about Ansible, the devices and the leases
+    (benchmarks must not inherit a developer's settings). ``release_on_exit`` None keeps the modules' default.
+    """
+    workdir = pathlib.Path(workdir)
+    env = dict(os.environ)
+    if clean:
+        for name in [name for name in env if name.startswith(('ANSIBLE_', 'SBC_', 'SDM_', 'ORACLE_COMMS_'))]:
+            del env[name]
+    env.update({
+        'ANSIBLE_COLLECTIONS_PATH': str(collections or ensure_collections_root()),
+        'ANSIBLE_LOCALHOST_WARNING': 'false',
+        'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'false',
+        'ANSIBLE_NOCOLOR': '1',
+        'ANSIBLE_FORCE_COLOR': '0',
+        'ANSIBLE_RETRY_FILES_ENABLED': 'false',
+        'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
+        'ANSIBLE_LOCAL_TEMP': str(workdir / 'ansible-tmp'),
+        'ANSIBLE_HOME': str(workdir / 'ansible-home'),
+        'ORACLE_COMMS_LEASE_DIR': str(lease_dir),
+        'SBC_HOST': emulator.sbc_host(),
+        'SBC_USERNAME': sbc_user[0],
+        'SBC_PASSWORD': sbc_user[1],
+        'SBC_CA_PATH': emulator.ca_cert,
+        'SDM_HOST': emulator.sdm_host(),
+        'SDM_USERNAME': sdm_user[0],
+        'SDM_PASSWORD': sdm_user[1],
+        'SDM_CA_PATH': emulator.ca_cert,
+        'EMULATOR_CONTROL': emulator.control_url,
+        'PATH': '%s%s%s' % (BIN, os.pathsep, os.environ.get('PATH', '')),
+    })
+    if release_on_exit is not None:
+        env['ORACLE_COMMS_RELEASE_ON_EXIT'] = str(release_on_exit).lower()
+    return env
+
+
 class PlaybookRunner:
     """Builds the environment a user would have (collection installed, SBC_*/SDM_* set) and runs plays."""
 
@@ -44,32 +82,8 @@ class PlaybookRunner:
         ensure_collections_root()
 
     def env(self, **overrides):
-        env = dict(os.environ)
-        env.update({
-            'ANSIBLE_COLLECTIONS_PATH': str(ensure_collections_root()),
-            'ANSIBLE_CONNECTION_PLUGINS': str(CONNECTION_PLUGINS),
-            'ANSIBLE_LOCALHOST_WARNING': 'false',
-            'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'false',
-            'ANSIBLE_NOCOLOR': '1',
-            'ANSIBLE_FORCE_COLOR': '0',
-            'ANSIBLE_RETRY_FILES_ENABLED': 'false',
-            'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
-            'ANSIBLE_LOCAL_TEMP': str(self.workdir / 'ansible-tmp'),
-            'ANSIBLE_HOME': str(self.workdir / 'ansible-home'),
-            'ORACLE_COMMS_LEASE_DIR': str(self.lease_dir),
-            'SBC_HOST': self.emulator.sbc_host(),
-            'SBC_USERNAME': self.sbc_user[0],
-            'SBC_PASSWORD': self.sbc_user[1],
-            'SBC_CA_PATH': self.emulator.ca_cert,
-            'SDM_HOST': self.emulator.sdm_host(),
-            'SDM_USERNAME': self.sdm_user[0],
-            'SDM_PASSWORD': self.sdm_user[1],
-            'SDM_CA_PATH': self.emulator.ca_cert,
-            'EMULATOR_CONTROL': self.emulator.control_url,
-            'PATH': '%s%s%s' % (BIN, os.pathsep, os.environ.get('PATH', '')),
-        })
-        if self.release_on_exit is not None:
-            env['ORACLE_COMMS_RELEASE_ON_EXIT'] = str(self.release_on_exit).lower()
+        env = play_env(self.emulator, self.workdir, self.lease_dir, self.sbc_user, self.sdm_user, self.release_on_exit)
+        env['ANSIBLE_CONNECTION_PLUGINS'] = str(CONNECTION_PLUGINS)
         env.update(dict((key, str(value)) for key, value in overrides.items() if value is not None))
         for key in [key for key, value in overrides.items() if value is None]:
             env.pop(key, None)

@@ -174,6 +174,50 @@ def _signal_workers(workers, signum):
             pass
 
 
+def _cmdline(pid):
+    """The raw command line of ``pid``, or None if it cannot be read (gone, or another user's)."""
+    try:
+        with open('/proc/%d/cmdline' % pid, 'rb') as handle:
+            return handle.read()
+    except (IOError, OSError):
+        return None
+
+
+def _orphaned_forks(argv, since):
+    """Live processes that are forks of a run that is gone: they carry its command line ``argv``, started at or
+    after its start time ``since``, are ours, and their parent is not a live run with that same command line.
+
+    This catches a worker forked after the keeper's last look at the run (the run died within that poll),
+    while a concurrent play started with the very same command line keeps its workers: their parent lives.
+    """
+    found = set()
+    if not argv or since is None:
+        return found
+    try:
+        entries = os.listdir('/proc')
+    except OSError:
+        return found
+    uid = os.getuid()
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        pid = int(entry)
+        if _cmdline(pid) != argv:
+            continue
+        start = _proc_start_time(pid, living=True)
+        try:
+            owner = os.stat('/proc/%d' % pid).st_uid
+        except OSError:
+            continue
+        if start is None or start < since or owner != uid:
+            continue
+        parent = _proc_parent(pid)
+        if parent and parent > 1 and _cmdline(parent) == argv and _proc_start_time(parent, living=True) is not None:
+            continue
+        found.add(pid)
+    return found
+
+
 def _children(pid):
     """Pids of the child processes of ``pid`` (Linux: /proc/<pid>/task/*/children; else a scan of /proc)."""
     children = set()
@@ -229,6 +273,8 @@ class Keeper:
         self.stop_requested = None
         self.workers = {}
         self._stopping_since = None
+        # what the run's forks carry too, read while the run lives (see _orphaned_forks)
+        self.run_argv = _cmdline(self.run.pid) if self.run.alive() else None
 
     # -- plumbing ---------------------------------------------------------------------------------
 
@@ -326,10 +372,16 @@ class Keeper:
         task running at that moment orphaned, still working. Nothing of a stopped run may go on changing the
         configuration without its lock: the keeper stops those workers (and what they started) as
         ansible-core 2.19's own SIGTERM handler does: SIGTERM, then SIGKILL after WORKER_GRACE seconds.
-        Workers are the run's children seen while it lived (``_note_workers``, every poll).
+        Workers are the run's children seen while it lived (``_note_workers``, every poll), and, once it is
+        gone, the orphaned forks of it the last poll could not see yet (``_orphaned_forks``).
         """
         if self.run.alive() is not False:
             return False
+        if self._stopping_since is None:
+            for pid in _orphaned_forks(self.run_argv, self.run.start):
+                start = _proc_start_time(pid, living=True)
+                if start is not None:
+                    self.workers.setdefault(pid, start)
         self.workers = dict((pid, start) for pid, start in self.workers.items() if _proc_start_time(pid, living=True) == start)
         if not self.workers:
             return True

@@ -260,3 +260,64 @@ def test_a_token_past_half_its_life_is_renewed_by_the_keeper_before_it_is_handed
         thread.join()
         os.close(fd)
     assert view['token'] == 'new-token' and view['expires_in'] >= 55
+
+
+FORKING_RUN = r'''
+import os, sys, time
+child = os.fork()
+if child == 0:
+    os.setsid()  # as Ansible's workers do: a session of its own, out of reach of a signal to the run's group
+    time.sleep(60)
+    os._exit(0)
+with open(sys.argv[-1], 'w') as handle:
+    handle.write(str(child))
+time.sleep(60)
+'''
+
+
+def fake_run(tmp_path, name):
+    """A process whose command line reads like ``ansible-playbook``, with one forked worker in a session of its own.
+
+    Both fake runs get the very same command line, as two identical plays started side by side would.
+    """
+    command = tmp_path / 'bin' / 'ansible-playbook'
+    if not command.exists():
+        command.parent.mkdir()
+        command.symlink_to(sys.executable)
+        (tmp_path / 'run.py').write_text(FORKING_RUN)
+    marker = tmp_path / name
+    process = subprocess.Popen([str(command), str(tmp_path / 'run.py'), str(tmp_path / 'worker')], cwd=str(tmp_path))
+    deadline = time.monotonic() + 10
+    while not (tmp_path / 'worker').exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    worker = int((tmp_path / 'worker').read_text())
+    (tmp_path / 'worker').rename(marker)
+    return process, worker, Run(socket.gethostname(), process.pid, _proc_start_time(process.pid))
+
+
+def test_a_worker_the_keeper_never_saw_is_stopped_with_the_run_and_a_twin_plays_are_not(tmp_path):
+    """A run killed right after forking a worker: the keeper finds the orphan, not the workers of an identical live play."""
+    store = LeaseStore(str(tmp_path))
+    twin, twin_worker, _twin_run = fake_run(tmp_path, 'twin')
+    process, worker, run = fake_run(tmp_path, 'ours')
+    try:
+        keeper, log = make_keeper(store, run)
+        keeper._sleep = time.sleep
+        assert keeper.workers == {}  # never polled: the worker was forked "after the last look"
+        process.kill()
+        process.wait()
+        deadline = time.monotonic() + 10
+        while not keeper.run_gone() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _proc_start_time(worker, living=True) is None, 'the orphaned worker still runs'
+        assert _proc_start_time(twin_worker, living=True) is not None, 'the twin play lost its worker'
+        assert 'stopping the worker processes it left running (pids %d)' % worker in ''.join(log)
+    finally:
+        for pid in (worker, twin_worker):
+            try:
+                os.kill(pid, 9)
+            except OSError:
+                pass
+        for proc in (process, twin):
+            proc.kill()
+            proc.wait()

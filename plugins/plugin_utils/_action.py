@@ -23,10 +23,16 @@ from ansible.module_utils.errors import UnsupportedError
 from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import REASON_BAD_INPUT, Redactor
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import REASON_BAD_INPUT, Redactor, prepare_tls
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import RUN_ID_ENV, Run
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import run_module
 from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._keeper import ensure_keeper
+
+
+# Ansible's strategies import an action plugin in ansible-playbook's own process before they fork the
+# worker of its first task, and every later worker is forked from there: TLS and resolver set-up done now
+# is done once per run instead of once per task.
+prepare_tls()
 
 
 class _ModuleExit(Exception):

@@ -183,15 +183,43 @@ def _cmdline(pid):
         return None
 
 
-def _orphaned_forks(argv, since):
-    """Live processes that are forks of a run that is gone: they carry its command line ``argv``, started at or
-    after its start time ``since``, are ours, and their parent is not a live run with that same command line.
+def _fd_targets(pid, skip_std=False):
+    """What the descriptors of ``pid`` point at (``pipe:[N]``, ``socket:[N]``, paths); empty if it cannot be read."""
+    targets = set()
+    try:
+        names = os.listdir('/proc/%d/fd' % pid)
+    except OSError:
+        return targets
+    for name in names:
+        if skip_std and name in ('0', '1', '2'):
+            continue
+        try:
+            targets.add(os.readlink('/proc/%d/fd/%s' % (pid, name)))
+        except OSError:
+            pass
+    return targets
+
+
+def _own_pipes(pid):
+    """The pipes and sockets ``pid`` made itself: held beyond stdin/out/err, and not held by its parent.
+
+    Forks of ``pid`` inherit them (Ansible's workers share the run's result queue); a later process started
+    with the same command line does not.
+    """
+    parent = _proc_parent(pid)
+    inherited = _fd_targets(parent) if parent else set()
+    return set(target for target in _fd_targets(pid, skip_std=True) - inherited if target.startswith(('pipe:', 'socket:')))
+
+
+def _orphaned_forks(argv, since, pipes):
+    """Live processes that are forks of a run that is gone: its command line ``argv``, started at or after its
+    start time ``since``, ours, and holding one of the pipes the run made itself (``_own_pipes``).
 
     This catches a worker forked after the keeper's last look at the run (the run died within that poll),
-    while a concurrent play started with the very same command line keeps its workers: their parent lives.
+    and neither the workers of an identical concurrent play nor the next run started with the same command.
     """
     found = set()
-    if not argv or since is None:
+    if not argv or since is None or not pipes:
         return found
     try:
         entries = os.listdir('/proc')
@@ -209,10 +237,7 @@ def _orphaned_forks(argv, since):
             owner = os.stat('/proc/%d' % pid).st_uid
         except OSError:
             continue
-        if start is None or start < since or owner != uid:
-            continue
-        parent = _proc_parent(pid)
-        if parent and parent > 1 and _cmdline(parent) == argv and _proc_start_time(parent, living=True) is not None:
+        if start is None or start < since or owner != uid or not pipes & _fd_targets(pid):
             continue
         found.add(pid)
     return found
@@ -274,7 +299,9 @@ class Keeper:
         self.workers = {}
         self._stopping_since = None
         # what the run's forks carry too, read while the run lives (see _orphaned_forks)
-        self.run_argv = _cmdline(self.run.pid) if self.run.alive() else None
+        alive = self.run.alive()
+        self.run_argv = _cmdline(self.run.pid) if alive else None
+        self.run_pipes = _own_pipes(self.run.pid) if alive else set()
 
     # -- plumbing ---------------------------------------------------------------------------------
 
@@ -378,7 +405,7 @@ class Keeper:
         if self.run.alive() is not False:
             return False
         if self._stopping_since is None:
-            for pid in _orphaned_forks(self.run_argv, self.run.start):
+            for pid in _orphaned_forks(self.run_argv, self.run.start, self.run_pipes):
                 start = _proc_start_time(pid, living=True)
                 if start is not None:
                     self.workers.setdefault(pid, start)

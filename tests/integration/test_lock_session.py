@@ -223,7 +223,8 @@ def test_a_session_longer_than_the_token_keeps_its_lock(fleet, tmp_path):
     fleet.reset()
     runner = PlaybookRunner(fleet, tmp_path)
     # the SBC does not say how long its tokens live: token_lifetime (here from the environment) does
-    extra_vars = {'work': 'long', 'rounds': 10, 'every': 19, 'example_tasks': str(EXAMPLE_TASKS)}
+    # loop_control's pause comes between rounds: 11 rounds are 10 pauses of 18 s, three minutes of pauses alone
+    extra_vars = {'work': 'long', 'rounds': 11, 'every': 18, 'example_tasks': str(EXAMPLE_TASKS)}
     play = runner.run(SESSION, extra_vars=extra_vars, env={'SBC_TOKEN_LIFETIME': '60'}, timeout=400)
     assert play.returncode == 0, play
     events = fleet.audit('sbc1')

@@ -264,6 +264,7 @@ def test_a_token_past_half_its_life_is_renewed_by_the_keeper_before_it_is_handed
 
 FORKING_RUN = r'''
 import os, sys, time
+result_queue = os.pipe()  # as Ansible's result queue: made by the run, inherited by its forks
 child = os.fork()
 if child == 0:
     os.setsid()  # as Ansible's workers do: a session of its own, out of reach of a signal to the run's group
@@ -296,28 +297,34 @@ def fake_run(tmp_path, name):
 
 
 def test_a_worker_the_keeper_never_saw_is_stopped_with_the_run_and_a_twin_plays_are_not(tmp_path):
-    """A run killed right after forking a worker: the keeper finds the orphan, not the workers of an identical live play."""
+    """A run killed right after forking a worker: the keeper finds the orphan, and leaves alone an identical play
+    started before it and one started, with the same command line, right after it died."""
     store = LeaseStore(str(tmp_path))
     twin, twin_worker, _twin_run = fake_run(tmp_path, 'twin')
     process, worker, run = fake_run(tmp_path, 'ours')
+    successor = successor_worker = None
     try:
         keeper, log = make_keeper(store, run)
         keeper._sleep = time.sleep
         assert keeper.workers == {}  # never polled: the worker was forked "after the last look"
         process.kill()
         process.wait()
+        successor, successor_worker, _successor_run = fake_run(tmp_path, 'successor')
         deadline = time.monotonic() + 10
         while not keeper.run_gone() and time.monotonic() < deadline:
             time.sleep(0.05)
         assert _proc_start_time(worker, living=True) is None, 'the orphaned worker still runs'
         assert _proc_start_time(twin_worker, living=True) is not None, 'the twin play lost its worker'
+        assert successor.poll() is None and _proc_start_time(successor_worker, living=True) is not None, 'the next run was stopped'
         assert 'stopping the worker processes it left running (pids %d)' % worker in ''.join(log)
     finally:
-        for pid in (worker, twin_worker):
+        for pid in (worker, twin_worker, successor_worker):
             try:
                 os.kill(pid, 9)
-            except OSError:
+            except (OSError, TypeError):
                 pass
-        for proc in (process, twin):
+        for proc in (process, twin, successor):
+            if proc is None:
+                continue
             proc.kill()
             proc.wait()

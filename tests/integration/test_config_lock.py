@@ -235,6 +235,20 @@ def test_ca_path_means_it_even_with_requests_ca_bundle_set(ansible, emulator):
     assert play.returncode == 0, play
 
 
+def test_without_ca_path_the_trust_store_is_openssls_not_certifi_nor_requests_ca_bundle(ansible, emulator, tmp_path):
+    """validate_certs without ca_path trusts what OpenSSL trusts (SSL_CERT_FILE here): REQUESTS_CA_BUNDLE takes no part."""
+    bundle = '/etc/ssl/certs/ca-certificates.crt'
+    trusted = {'SBC_CA_PATH': None, 'SSL_CERT_FILE': emulator.ca_cert, 'SSL_CERT_DIR': str(tmp_path), 'REQUESTS_CA_BUNDLE': bundle}
+    play = ansible.run('config_lock/idempotency.yml', env=trusted)
+    assert play.returncode == 0, play
+    # the other way round: the CA in REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE only, the system trust store without it
+    untrusted = {'SBC_CA_PATH': None, 'SSL_CERT_FILE': bundle, 'REQUESTS_CA_BUNDLE': emulator.ca_cert, 'CURL_CA_BUNDLE': emulator.ca_cert}
+    events = len(emulator.audit('sbc1'))
+    play = ansible.run('config_lock/lock_only.yml', env=untrusted)
+    assert play.returncode != 0 and '"reason": "tls"' in play.stdout and 'not trusted' in play.stdout, play
+    assert len(emulator.audit('sbc1')) == events and not emulator.sbc_lock_state()['held']
+
+
 def test_no_secret_in_the_output_at_vvv(ansible, emulator):
     runs = [ansible.run('config_lock/idempotency.yml', verbosity=3, diff=True),
             ansible.run('config_lock/check_mode.yml', verbosity=4),

@@ -270,8 +270,9 @@ if child == 0:
     os.setsid()  # as Ansible's workers do: a session of its own, out of reach of a signal to the run's group
     time.sleep(60)
     os._exit(0)
-with open(sys.argv[-1], 'w') as handle:
+with open(sys.argv[-1] + '.part', 'w') as handle:
     handle.write(str(child))
+os.rename(sys.argv[-1] + '.part', sys.argv[-1])  # whole or absent: the test reads it as soon as it exists
 time.sleep(60)
 '''
 

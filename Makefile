@@ -83,10 +83,15 @@ compat:
 
 # At release time only: turns changelogs/fragments/ into CHANGELOG.md and the version's entry in
 # changelogs/changelog.yaml, and deletes the fragments (docs/development.md, Releasing).
+# A released version is never released again: antsibull-changelog would merge the new fragments into it.
 changelog: bootstrap
-	@echo "==> antsibull-changelog release --version $$(sed -n 's/^version: *//p' galaxy.yml)"
+	@version="$$(sed -n 's/^version: *//p' galaxy.yml)"; \
+	if $(BIN)/python -c 'import sys, yaml; sys.exit(sys.argv[1] not in (yaml.safe_load(open("changelogs/changelog.yaml"))["releases"] or {}))' "$$version"; then \
+		echo "make changelog: $$version is released already (changelogs/changelog.yaml); set galaxy.yml's version: to the next one first" >&2; exit 1; \
+	fi; \
+	echo "==> antsibull-changelog release --version $$version"; \
 	PATH="$(CURDIR)/$(BIN):$$PATH" ANSIBLE_COLLECTIONS_PATH="$(CURDIR)/$(VENV)/collections" \
-		$(BIN)/antsibull-changelog release --version "$$(sed -n 's/^version: *//p' galaxy.yml)"
+		$(BIN)/antsibull-changelog release --version "$$version"
 	$(BIN)/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
 
 clean:

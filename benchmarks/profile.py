@@ -153,7 +153,7 @@ def main(argv=None):
     parser.add_argument('--top', type=int, default=30, help='how many functions to list per variant')
     parser.add_argument('--out', type=pathlib.Path, help='output directory (default benchmarks/results/profile-<timestamp>)')
     options = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    out = options.out or (RESULTS / ('profile-' + time.strftime('%Y%m%d-%H%M%S')))
+    out = (options.out or (RESULTS / ('profile-' + time.strftime('%Y%m%d-%H%M%S')))).resolve()
     out.mkdir(parents=True, exist_ok=True)
     report = ['# Controller profile', '', 'Importing an action plugin in a fresh interpreter that has ansible loaded (once per run, in the parent):', '']
     for name, cost in sorted(import_cost().items()):

@@ -125,7 +125,8 @@ def main(argv=None):
     names = selected(options)
     settings = settings_for(options)
     stamp = time.strftime('%Y%m%d-%H%M%S')
-    out = options.out or (RESULTS / stamp)
+    # Absolute: the plays run with other working directories (the snapshot, the scenario's work dir).
+    out = (options.out or (RESULTS / stamp)).resolve()
     out.mkdir(parents=True, exist_ok=True)
     log_file = open(out / 'progress.log', 'a', encoding='utf-8')  # pylint: disable=consider-using-with
     if options.snapshot:

@@ -4,6 +4,8 @@ import os
 import pathlib
 import subprocess
 import sys
+import threading
+import time
 
 from tests.collection_path import REPO_ROOT, ensure_collections_root
 
@@ -124,6 +126,54 @@ class PlaybookRunner:
     def finish(process, timeout=180):
         stdout, stderr = process.communicate(timeout=timeout)
         return Play(process.args, process.returncode, stdout.decode('utf-8', 'replace'), stderr.decode('utf-8', 'replace'))
+
+
+class Background:
+    """A play started with PlaybookRunner.start whose output is read as it comes (so a test can see where it is)."""
+
+    def __init__(self, runner, playbook, **kwargs):
+        kwargs.setdefault('verbosity', 1)
+        self.process = runner.start(playbook, **kwargs)
+        self.chunks = {'stdout': [], 'stderr': []}
+        self.readers = [threading.Thread(target=self._read, args=(name,), daemon=True) for name in self.chunks]
+        for reader in self.readers:
+            reader.start()
+
+    def _read(self, name):
+        stream = getattr(self.process, name)
+        for line in iter(stream.readline, b''):
+            self.chunks[name].append(line.decode('utf-8', 'replace'))
+
+    @property
+    def stdout(self):
+        return ''.join(self.chunks['stdout'])
+
+    def wait_for(self, text, timeout=60.0):
+        deadline = time.monotonic() + timeout
+        while text not in self.stdout:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError('the play never printed %r: %r' % (text, self.finish(timeout=1)))
+            time.sleep(0.05)
+
+    def settle_in(self, task, settle=3.0):
+        """Return once the play has started ``task`` and had ``settle`` seconds to get into it.
+
+        For a waiter behind a lease on this controller, which sends the device nothing and so shows
+        nothing to wait for: from the task banner to the module's first look at the lease takes tens of
+        milliseconds, and ``settle`` leaves room for a loaded machine.
+        """
+        self.wait_for('TASK [%s]' % task)
+        time.sleep(settle)
+
+    def finish(self, timeout=180):
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, 9)
+            self.process.wait()
+        for reader in self.readers:
+            reader.join(10)
+        return Play(self.process.args, self.process.returncode, self.stdout, ''.join(self.chunks['stderr']))
 
 
 def assert_no_secret(text, secrets):

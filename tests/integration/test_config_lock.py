@@ -8,7 +8,7 @@ import time
 import pytest
 
 from tests.emulator_harness import assert_never_two_holders, start_emulator
-from tests.integration.ansible_runner_util import PlaybookRunner, assert_no_secret
+from tests.integration.ansible_runner_util import Background, PlaybookRunner, assert_no_secret
 
 pytestmark = pytest.mark.integration
 
@@ -74,11 +74,23 @@ def test_diff_shows_the_holder_before_and_after(ansible, emulator):
 def test_a_second_play_waits_and_gets_the_lock_after_the_release(emulator, tmp_path, second_user, shared_controller):
     first = PlaybookRunner(emulator, tmp_path / 'one')
     second = PlaybookRunner(emulator, tmp_path / ('one' if shared_controller else 'two'), sbc_user=second_user)
-    # long enough for the second ansible-playbook to start and ask even on a loaded machine
-    holder = first.start('config_lock/hold.yml', extra_vars={'hold_seconds': 8})
-    assert wait_until(lambda: emulator.sbc_lock_state()['held']), 'the first play never took the lock'
-    waiter = second.start('config_lock/hold.yml', extra_vars={'wait_seconds': 60, 'expect_wait': True})
-    first_play, second_play = first.finish(holder), second.finish(waiter)
+    taken, release = tmp_path / 'taken', tmp_path / 'release'
+    # the holder lets go only once the waiter is seen waiting, however slowly either ansible-playbook starts
+    holder = Background(first, 'config_lock/hold.yml', extra_vars={'taken_file': str(taken), 'release_file': str(release)})
+    waiter = None
+    try:
+        assert wait_until(taken.exists, 90), 'the first play never took the lock: %r' % holder.finish(timeout=1)
+        waiter = Background(second, 'config_lock/hold.yml', extra_vars={'wait_seconds': 60, 'expect_wait': True})
+        if shared_controller:
+            # it waits behind the first play's lease without asking the SBC: nothing to see on the wire
+            waiter.settle_in('Take the configuration lock')
+        else:
+            assert wait_until(lambda: emulator.stats('sbc1')['by_status'].get('423', 0) >= 1, 90), 'the SBC never refused the second play'
+        assert emulator.sbc_lock_state()['holder']['user'] == 'admin'
+    finally:
+        release.touch()
+        first_play = holder.finish()
+        second_play = waiter.finish() if waiter else None
     assert first_play.returncode == 0, first_play
     assert second_play.returncode == 0, second_play
     events = emulator.audit('sbc1')

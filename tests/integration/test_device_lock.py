@@ -10,14 +10,13 @@ import json
 import os
 import re
 import stat
-import subprocess
 import threading
 import time
 
 import pytest
 
 from tests.emulator_harness import assert_never_two_holders, start_emulator
-from tests.integration.ansible_runner_util import Play, PlaybookRunner, assert_no_secret
+from tests.integration.ansible_runner_util import Background, PlaybookRunner, assert_no_secret
 
 pytestmark = pytest.mark.integration
 
@@ -160,44 +159,6 @@ def wait_until(predicate, timeout=30.0, what='a condition'):
             return
         time.sleep(0.05)
     raise AssertionError('timed out waiting for %s' % what)
-
-
-class Background:
-    """A play started with PlaybookRunner.start whose output is read as it comes (so a test can see where it is)."""
-
-    def __init__(self, runner, playbook, **kwargs):
-        kwargs.setdefault('verbosity', 1)
-        self.process = runner.start(playbook, **kwargs)
-        self.chunks = {'stdout': [], 'stderr': []}
-        self.readers = [threading.Thread(target=self._read, args=(name,), daemon=True) for name in self.chunks]
-        for reader in self.readers:
-            reader.start()
-
-    def _read(self, name):
-        stream = getattr(self.process, name)
-        for line in iter(stream.readline, b''):
-            self.chunks[name].append(line.decode('utf-8', 'replace'))
-
-    @property
-    def stdout(self):
-        return ''.join(self.chunks['stdout'])
-
-    def wait_for(self, text, timeout=60.0):
-        deadline = time.monotonic() + timeout
-        while text not in self.stdout:
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError('the play never printed %r: %r' % (text, self.finish(timeout=1)))
-            time.sleep(0.05)
-
-    def finish(self, timeout=180):
-        try:
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, 9)
-            self.process.wait()
-        for reader in self.readers:
-            reader.join(10)
-        return Play(self.process.args, self.process.returncode, self.stdout, ''.join(self.chunks['stderr']))
 
 
 # --------------------------------------------------------------------------------------------- the basics
@@ -448,7 +409,7 @@ def test_two_users_contend_and_the_second_gets_the_device_after_the_release(emu,
         assert emu.sdm_locks('sdm1') == {'ID1': 'prov1', 'ID2': 'prov1'}
         waiter = Background(second, 'device_lock/hold.yml', extra_vars={'devices': ['ID2', 'ID1'], 'wait_seconds': 60})
         if shared_controller:
-            waiter.wait_for('TASK [Take the devices]')  # it waits behind prov1's lease, without asking the SDM
+            waiter.settle_in('Take the devices')  # it waits behind prov1's lease, without asking the SDM
         else:
             wait_until(lambda: emu.stats('sdm1')['by_status'].get('400', 0) >= 1, 60, 'prov2 to be refused')
         time.sleep(1.0)
@@ -479,8 +440,7 @@ def test_two_plays_of_one_user_on_one_controller_never_share_a_device(emu, tmp_p
     try:
         wait_until(taken.exists, 60, 'the first play to take the devices')
         second = Background(runner, 'device_lock/hold.yml', extra_vars={'devices': ['ID3', 'ID2'], 'wait_seconds': 60})
-        second.wait_for('TASK [Take the devices]')
-        time.sleep(1.0)
+        second.settle_in('Take the devices')
     finally:
         release.touch()
         first_play = first.finish()

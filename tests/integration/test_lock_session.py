@@ -9,6 +9,7 @@ import json
 import os
 import re
 import signal
+import subprocess
 import time
 
 import pytest
@@ -61,6 +62,12 @@ def wait_until(predicate, timeout, step=0.05):
             return True
         time.sleep(step)
     return bool(predicate())
+
+
+def lost_ctrl_c(stderr):
+    """True when ansible-core's SIGINT handler raised its KeyboardInterrupt inside a finalizer, where Python ignores it."""
+    text = ' '.join(stderr.split())
+    return 'Exception ignored in' in text and 'in _signal_handler raise KeyboardInterrupt()' in text
 
 
 def lease_files(runner):
@@ -266,7 +273,18 @@ def test_a_signal_mid_tasks_gives_the_lock_back_within_seconds(ansible, emulator
         os.killpg(process.pid, signal.SIGKILL)
     else:
         process.send_signal(getattr(signal, how))
-    play = ansible.finish(process, timeout=60)
+    presses = 1
+    try:
+        play = ansible.finish(process, timeout=30)
+    except subprocess.TimeoutExpired:
+        if how != 'SIGINT':
+            raise
+        # ansible-core can lose a Ctrl-C (docs/operator-guide.md, "What cannot be guaranteed"); its handler
+        # has already put SIGINT back to the default, so a second one, as an operator would press, ends it
+        fault, presses = time.time(), 2
+        process.send_signal(signal.SIGINT)
+        play = ansible.finish(process, timeout=60)
+        assert lost_ctrl_c(play.stderr), 'the run ignored %s for 30 s: %r' % (how, play)
     assert play.returncode != 0
     assert wait_until(lambda: not emulator.sbc_lock_state()['held'], 10), 'lock still held 10 s after %s' % how
     held = released_at(emulator) - fault
@@ -274,7 +292,7 @@ def test_a_signal_mid_tasks_gives_the_lock_back_within_seconds(ansible, emulator
     assert_clean(emulator, [ansible])
     # nothing of the stopped run goes on working without the lock: its orphaned workers were stopped too
     assert wait_until(lambda: not run_processes(tmp_path), 5), run_processes(tmp_path)
-    record(how + ' (ansible-playbook, SBC) mid-tasks', held, how='keeper')
+    record(how + ' (ansible-playbook, SBC) mid-tasks', held, how='keeper', signals=presses)
 
 
 def test_sigkill_mid_tasks_on_sdm_devices(ansible, emulator, tmp_path):

@@ -2,7 +2,8 @@
 
 Every row ends with the same checks: no lock held, no lease left, the audit log never shows two
 holders, and no keeper process of ours left running. Rows that measure how long the lock stayed held
-after the fault write it to tests/output/fault-matrix/ (the figures of docs/guarantees.md).
+after the fault write it to tests/output/fault-matrix/ (the figures of docs/operator-guide.md,
+"Guarantees per failure case").
 """
 
 import json

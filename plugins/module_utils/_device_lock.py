@@ -47,6 +47,7 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock im
     HOLDER_OTHER_RUN,
     HOLDER_UNKNOWN,
     HOLDER_US,
+    STANDBY_TOUCH,
     Waiter,
     lock_result,
     watch_run,
@@ -228,9 +229,25 @@ class DeviceLock:
                     holder = ('user %s' % answer.holder) if answer.holder else HOLDER_UNKNOWN
                     holders = refused_by = dict((device_id, holder) for device_id in ids)
                     refusal = answer
+            if waiting_on and not self.module.check_mode and self.waiter.remaining() > 0:
+                self._stand_by()
             if not self.waiter.pause(self.store if waiting_on else None, self._key(waiting_on) if waiting_on else None):
                 self._record(ids, holders, holders, False)
                 raise self._held_error(target, holders, None if waiting_on else refusal, waiting_on and standings[waiting_on][0])
+
+    def _stand_by(self):
+        """Behind another run's lease: be signed in, with a live connection, so the hand-over costs one request.
+
+        A waiter behind a foreign holder holds a session to ask with anyway; this one holds the same, and
+        touches it every STANDBY_TOUCH seconds instead of asking for the lock.
+        """
+        if not self.client.logged_in:
+            self.client.login()
+        elif self.client.http.idle_for() >= STANDBY_TOUCH:
+            try:
+                self.client.keep_alive()
+            except OracleError:
+                pass  # the device may be back by the hand-over; if not, the Lock fails and says why
 
     def _send_lock(self, target):
         """Send Lock; when its answer is lost, send Unlock (only this user's lock can be released) before failing."""

@@ -309,6 +309,7 @@ class HttpClient:
         self.redact = redactor or Redactor()
         self._sleep = sleep
         self.verify = bool(validate_certs)
+        self._last_exchange = None
         if session_factory is not None:
             self.session = session_factory()
             return
@@ -329,6 +330,10 @@ class HttpClient:
     def close(self):
         self.session.close()
 
+    def idle_for(self):
+        """Seconds since the last request ended (0 before the first): how stale the kept-alive connection is."""
+        return 0.0 if self._last_exchange is None else time.monotonic() - self._last_exchange
+
     def url(self, path):
         return '%s/%s' % (self.endpoint.base_url, path.lstrip('/'))
 
@@ -346,7 +351,10 @@ class HttpClient:
         while True:
             attempt += 1
             try:
-                response = self.session.request(method, self.url(path), **kwargs)
+                try:
+                    response = self.session.request(method, self.url(path), **kwargs)
+                finally:
+                    self._last_exchange = time.monotonic()
             except requests.exceptions.SSLError as exc:
                 raise self._tls_error(exc)
             except (requests.exceptions.ConnectTimeout, requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:

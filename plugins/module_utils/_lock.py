@@ -23,10 +23,13 @@ HOLDER_FOREIGN = 'another user or session'
 HOLDER_UNKNOWN = 'unknown'
 HOLDER_NOBODY = 'nobody'
 
-#: How often a waiter looks at a local lease (no network traffic): hand-over within tens of milliseconds.
+#: How often a waiter looks at a local lease (a stat, no request): hand-over within tens of milliseconds.
 LOCAL_POLL = 0.02
 #: How long a waiter watches a local lease before checking that its run is still alive.
 LOCAL_RECHECK = 1.0
+#: A waiter signed in behind a local lease touches its session when it has been idle this long, so that the
+#: session and the kept-alive connection are still there at the hand-over (Tomcat closes idle ones after 20 s).
+STANDBY_TOUCH = 15.0
 
 
 class Waiter:
@@ -34,7 +37,7 @@ class Waiter:
 
     Against the device it backs off exponentially from 0.1 s to about 1 s with jitter; behind a lease of
     another run on this controller it watches the lease file instead, so the hand-over is immediate and
-    the device sees no traffic from the waiter.
+    the device is not asked for the lock while the waiter waits.
     """
 
     def __init__(self, wait_timeout, clock=time.monotonic, sleep=time.sleep, delays=None):

@@ -135,6 +135,16 @@ class SdmClient:
         finally:
             self._cookie = None
 
+    def keep_alive(self):
+        """Touch the session (``admin/serverInfo``) so that neither it nor the connection idles out; log in again if it has."""
+        # one short try: a waiter stuck in retries would see the hand-over late, and the Lock finds out anyway
+        response = self.http.request('GET', self._path('admin/serverInfo'), headers=self._headers(), timeout=min(self.http.timeout, 5))
+        if response.status_code == 401:
+            self._cookie = None
+            self.login()
+        elif response.status_code != 200:
+            raise self.http.error_for(response, 'keeping the session alive')
+
     def devices(self):
         """Every device the user may see, as dicts with at least ``id`` (and ``name``, ``ip``, ``key`` where given)."""
         response = self.http.request('GET', self._path('inventory/deviceMgmt/devices'), idempotent=True, headers=self._headers())
@@ -158,10 +168,19 @@ class SdmClient:
         return self._action('inventory/nfMgmt/nfs/%s/groups/%s/action' % (nf_id, group_id), action,
                             'device group %s of NF %s' % (group_id, nf_id))
 
-    def _action(self, path, action, what):
+    def _send_action(self, path, action):
         # Unlock is safe to repeat; a Lock whose answer got lost is repeated by the caller's wait loop.
-        response = self.http.request('POST', self._path(path), idempotent=(action == 'Unlock'),
-                                     data=json.dumps({'type': action}), headers=self._headers())
+        return self.http.request('POST', self._path(path), idempotent=(action == 'Unlock'),
+                                 data=json.dumps({'type': action}), headers=self._headers())
+
+    def _action(self, path, action, what):
+        response = self._send_action(path, action)
+        if response.status_code == 401 and self._cookie:
+            # The session ended under us (idled out while a waiter stood by, closed by an administrator, the
+            # SDM restarted). A 401 means nothing was done: sign in again and ask once more.
+            self._cookie = None
+            self.login()
+            response = self._send_action(path, action)
         status = response.status_code
         if status in (200, 204):
             return Answer(DONE, status)

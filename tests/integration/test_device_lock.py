@@ -409,7 +409,8 @@ def test_two_users_contend_and_the_second_gets_the_device_after_the_release(emu,
         assert emu.sdm_locks('sdm1') == {'ID1': 'prov1', 'ID2': 'prov1'}
         waiter = Background(second, 'device_lock/hold.yml', extra_vars={'devices': ['ID2', 'ID1'], 'wait_seconds': 60})
         if shared_controller:
-            waiter.settle_in('Take the devices')  # it waits behind prov1's lease, without asking the SDM
+            # behind prov1's lease it signs in and stands by, without asking for the devices
+            wait_until(lambda: [session['user'] for session in emu.sdm_sessions('sdm1')] == ['prov2'], 60, 'prov2 to stand by')
         else:
             wait_until(lambda: emu.stats('sdm1')['by_status'].get('400', 0) >= 1, 60, 'prov2 to be refused')
         time.sleep(1.0)
@@ -440,7 +441,10 @@ def test_two_plays_of_one_user_on_one_controller_never_share_a_device(emu, tmp_p
     try:
         wait_until(taken.exists, 60, 'the first play to take the devices')
         second = Background(runner, 'device_lock/hold.yml', extra_vars={'devices': ['ID3', 'ID2'], 'wait_seconds': 60})
-        second.settle_in('Take the devices')
+        # behind the first play's lease it signs in, so that the hand-over is one request, and stands by
+        wait_until(lambda: len(emu.sdm_sessions('sdm1')) == 1, 60, 'the second play to stand by')
+        time.sleep(1.0)
+        assert emu.sdm_locks('sdm1') == {'ID1': 'prov1', 'ID2': 'prov1', 'ID3': 'prov1'}
     finally:
         release.touch()
         first_play = first.finish()
@@ -457,8 +461,36 @@ def test_two_plays_of_one_user_on_one_controller_never_share_a_device(emu, tmp_p
         # the hand-over shows in the audit: the second play's own grant, after the first play's release
         assert [event['event'] for event in mine] == ['grant', 'release', 'grant', 'release'], mine
         assert mine[0]['holder']['id'] == first_session and mine[2]['holder']['id'] != first_session, mine
-    # behind the lease the waiter sent nothing: 3 + 2 Locks, 3 + 2 Unlocks
+    # behind the lease the waiter asked for nothing (it only signed in): 3 + 2 Locks, 3 + 2 Unlocks
     assert emu.stats('sdm1')['by_route'][ACTION] == 10
+    assert_nothing_locked(emu)
+    assert_no_session_left(emu)
+    assert not leases(runner)
+
+
+def test_a_waiter_whose_session_ended_while_it_stood_by_signs_in_again_at_the_hand_over(emu, tmp_path):
+    runner = controller(emu, tmp_path)
+    taken, release = tmp_path / 'taken', tmp_path / 'release'
+    first = Background(runner, 'device_lock/hold.yml', extra_vars={'devices': ['ID1'], 'taken_file': str(taken), 'release_file': str(release)})
+    second = None
+    try:
+        wait_until(taken.exists, 60, 'the first play to take the device')
+        second = Background(runner, 'device_lock/hold.yml', extra_vars={'devices': ['ID1'], 'wait_seconds': 60})
+        wait_until(lambda: len(emu.sdm_sessions('sdm1')) == 1, 60, 'the second play to stand by')
+        emu.control('POST', '/sdm/sdm1/expire-sessions', json={'user': 'prov1'})  # an administrator closed it, say
+        assert emu.sdm_sessions('sdm1') == []
+    finally:
+        release.touch()
+        first_play = first.finish()
+        second_play = second.finish() if second else None
+    assert first_play.returncode == 0, first_play
+    assert second_play.returncode == 0, second_play
+    assert results(second_play)['Take the devices']['localhost']['waited'] > 0
+    mine = [(event['event'], event['holder']['user']) for event in emu.audit('sdm1') if event['resource'] == 'device:ID1']
+    assert mine == [('grant', 'prov1'), ('release', 'prov1'), ('grant', 'prov1'), ('release', 'prov1')], mine
+    # the Lock answered 401 once (the SDM did nothing), then a new login and the Lock again
+    assert emu.stats('sdm1')['by_status'].get('401') == 1
+    assert emu.stats('sdm1')['by_route'][LOGIN] == 5  # 2 per play, and the new one
     assert_nothing_locked(emu)
     assert_no_session_left(emu)
     assert not leases(runner)

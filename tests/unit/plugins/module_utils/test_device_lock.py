@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _device_lock
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _device_lock, _lock
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._argspec import SDM_SPEC
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_lock import DeviceLock, canonical_order, main_body
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import OracleError, Redactor
@@ -39,9 +39,13 @@ def refused(status=400, text='Device is locked by another user', holder=None):
 class FakeHttp:
     def __init__(self):
         self.closed = False
+        self.idle = 0.0
 
     def close(self):
         self.closed = True
+
+    def idle_for(self):
+        return self.idle
 
 
 class FakeSdm:
@@ -56,11 +60,18 @@ class FakeSdm:
         self.username = 'prov1'
         self.logged_in = False
         self.http = FakeHttp()
+        self.keep_alive_error = None
         self._devices = DEVICES if devices is None else devices
 
     def login(self):
         self.calls.append('login')
         self.logged_in = True
+
+    def keep_alive(self):
+        assert self.logged_in, 'keep_alive() before login()'
+        self.calls.append('keep_alive')
+        if self.keep_alive_error:
+            raise self.keep_alive_error
 
     def logout(self):
         if self.logged_in:
@@ -296,7 +307,7 @@ def test_lock_held_by_another_live_run_fails_without_asking_the_sdm(tmp_path):
         lock(task)
     assert err.value.reason == 'lock_held' and 'another run sharing this lease record (ansible run pid 2000 on ctl)' in err.value.msg
     assert err.value.detail['holder'] == {'ID1': 'other run'} and err.value.detail['locked'] is False
-    assert sdm.actions() == []
+    assert sdm.calls == []  # not even a login: it was not going to wait
     assert store.read(key('ID1')).run.same(OTHER_ALIVE)
 
 
@@ -318,7 +329,33 @@ def test_a_local_release_wakes_the_waiter_at_once(tmp_path):
     thread.join()
     assert result['changed'] is True and result['holder'] == {'ID1': 'us'} and result['waited'] > 0.2
     assert granted_at - released_at[0] < 0.2
-    assert sdm.actions() == [('ID1', 'Lock')]  # nothing sent while the other run held it
+    # signed in while the other run held it, so the hand-over was the Lock alone; nothing else was sent
+    assert sdm.calls == ['login', ('ID1', 'Lock')]
+
+
+@pytest.mark.parametrize('touch_fails', [False, True], ids=['touched', 'touch-failed'])
+def test_a_waiter_behind_a_local_lease_touches_its_session_when_idle(tmp_path, monkeypatch, touch_fails):
+    monkeypatch.setattr(_device_lock, 'STANDBY_TOUCH', 10.0)
+    monkeypatch.setattr(_lock, 'LOCAL_RECHECK', 0.05)
+    sdm = FakeSdm()
+    sdm.keep_alive_error = OracleError('no answer from sdm.test:8443 within 5 s', 'network') if touch_fails else None
+    task, module, store = make_task(tmp_path, sdm, device_id=['ID1'], wait_timeout=10)
+    put_lease(store, 'ID1', OTHER_ALIVE)
+
+    def idle_then_release():
+        time.sleep(0.3)
+        sdm.http.idle = 10.0  # as if the session had not been used for STANDBY_TOUCH seconds
+        time.sleep(0.3)
+        store.delete(key('ID1'))
+
+    thread = threading.Thread(target=idle_then_release)
+    thread.start()
+    result = lock(task)
+    thread.join()
+    assert result['changed'] is True and result['holder'] == {'ID1': 'us'}
+    assert sdm.calls[0] == 'login' and sdm.calls[-1] == ('ID1', 'Lock') and sdm.calls.count('login') == 1
+    # a failed touch does not end the wait: the device may be back by the hand-over, and the Lock says if not
+    assert 'keep_alive' in sdm.calls and set(sdm.calls[1:-1]) == {'keep_alive'}
 
 
 def test_refused_then_free_waits_on_one_session(tmp_path):

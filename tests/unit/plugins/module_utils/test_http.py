@@ -1,4 +1,4 @@
-"""The TLS context of HttpClient: what it trusts, when it is built again, and what it says about a bad CA file."""
+"""HttpClient: the TLS context (what it trusts, when it is built again, what it says about a bad CA file), and how long it has been idle."""
 
 import os
 import ssl
@@ -65,3 +65,30 @@ def test_preparing_never_fails_and_builds_what_the_environment_names(tmp_path):
     path = ca_file(tmp_path)
     _http.prepare_tls({'SBC_CA_PATH': path, 'SDM_CA_PATH': str(tmp_path / 'missing.pem')})
     assert any(key[1:2] == (os.path.abspath(path),) for key in _http._CONTEXTS)
+
+
+class _Session:
+    def __init__(self, *answers):
+        self.answers = list(answers)
+
+    def request(self, method, url, **kwargs):
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def test_idle_for_counts_from_the_end_of_the_last_request_answered_or_not(monkeypatch):
+    clock = [100.0]
+    monkeypatch.setattr(_http.time, 'monotonic', lambda: clock[0])
+    answer = _http.requests.Response()
+    answer.status_code = 200
+    client = HttpClient(Endpoint('sdm.test', 8443), 'SDM', retries=0, sleep=lambda _seconds: None,
+                        session_factory=lambda: _Session(answer, _http.requests.exceptions.ConnectionError('reset by peer')))
+    assert client.idle_for() == 0.0  # no connection yet: nothing to go stale
+    client.request('GET', 'rest/v1.3/admin/serverInfo', idempotent=True)
+    clock[0] = 112.5
+    assert client.idle_for() == 12.5
+    with pytest.raises(OracleError):
+        client.request('GET', 'rest/v1.3/admin/serverInfo', idempotent=True)
+    assert client.idle_for() == 0.0

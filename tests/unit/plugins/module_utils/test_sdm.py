@@ -219,11 +219,22 @@ def test_unlock_is_retried_on_5xx_and_lock_is_not():
     assert client.device_action('ID3', 'Lock').status == 502 and len(session.sent) == 1
 
 
-def test_action_401_raises_auth_failed():
-    client, session = make_client(response(401, 'Session is not valid or has expired', 'text/plain'))
+def test_action_401_signs_in_again_and_asks_once_more():
+    client, session = make_client(response(401, 'Session is not valid or has expired', 'text/plain'),
+                                  response(200, '{}', 'application/json', cookie='NEW.tomcat1'), response(204))
+    assert client.device_action('ID3', 'Lock').done
+    assert [sent['url'].rsplit('/', 1)[1] for sent in session.sent] == ['action', 'login', 'action']
+    assert session.sent[2]['headers']['Cookie'] == 'JSESSIONID=NEW.tomcat1'
+
+
+def test_action_401_again_after_a_new_login_raises_auth_failed():
+    client, session = make_client(response(401, 'Session is not valid or has expired', 'text/plain'),
+                                  response(200, '{}', 'application/json', cookie='NEW.tomcat1'),
+                                  response(401, 'Session is not valid or has expired', 'text/plain'))
     with pytest.raises(OracleError) as err:
         client.device_action('ID3', 'Lock')
     assert err.value.reason == 'auth_failed' and 'device ID3' in err.value.msg and err.value.status == 401
+    assert len(session.sent) == 3  # one new login, not a loop
 
 
 def test_action_404_raises_not_found_naming_the_target():
@@ -319,6 +330,28 @@ def test_logout_without_session_sends_nothing():
     client, session = make_client(logged_in=False)
     client.logout()
     assert session.sent == []
+
+
+def test_keep_alive_touches_the_session_once():
+    client, session = make_client(response(200, '{}', 'application/json'))
+    client.keep_alive()
+    assert [(sent['method'], sent['url']) for sent in session.sent] == [('GET', 'https://sdm.test:8443/rest/v1.3/admin/serverInfo')]
+    assert session.sent[0]['headers']['Cookie'] == 'JSESSIONID=%s' % SESSION_ID and session.sent[0]['timeout'] <= 5
+    assert client.logged_in
+
+
+def test_keep_alive_of_a_session_that_idled_out_logs_in_again():
+    client, session = make_client(response(401, '', 'text/plain'), response(200, '{}', 'application/json', cookie='NEW.tomcat1'))
+    client.keep_alive()
+    assert [sent['url'].rsplit('/', 1)[1] for sent in session.sent] == ['serverInfo', 'login']
+    assert client._headers()['Cookie'] == 'JSESSIONID=NEW.tomcat1'
+
+
+def test_keep_alive_is_one_short_try_and_raises_what_went_wrong():
+    client, session = make_client(response(503, 'busy', 'text/plain'))
+    with pytest.raises(OracleError) as err:
+        client.keep_alive()
+    assert err.value.reason == 'server_error' and len(session.sent) == 1 and client.logged_in
 
 
 def test_the_password_is_known_to_the_redactor_from_the_start():

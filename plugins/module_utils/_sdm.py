@@ -135,13 +135,17 @@ class SdmClient:
         finally:
             self._cookie = None
 
+    def _sign_in_again(self):
+        """Replace a session that ended under us (idled out while a waiter stood by, closed by an administrator, SDM restarted)."""
+        self._cookie = None
+        self.login()
+
     def keep_alive(self):
         """Touch the session (``admin/serverInfo``) so that neither it nor the connection idles out; log in again if it has."""
         # one short try: a waiter stuck in retries would see the hand-over late, and the Lock finds out anyway
         response = self.http.request('GET', self._path('admin/serverInfo'), headers=self._headers(), timeout=min(self.http.timeout, 5))
         if response.status_code == 401:
-            self._cookie = None
-            self.login()
+            self._sign_in_again()
         elif response.status_code != 200:
             raise self.http.error_for(response, 'keeping the session alive')
 
@@ -176,10 +180,8 @@ class SdmClient:
     def _action(self, path, action, what):
         response = self._send_action(path, action)
         if response.status_code == 401 and self._cookie:
-            # The session ended under us (idled out while a waiter stood by, closed by an administrator, the
-            # SDM restarted). A 401 means nothing was done: sign in again and ask once more.
-            self._cookie = None
-            self.login()
+            # A 401 means nothing was done: sign in again and ask once more.
+            self._sign_in_again()
             response = self._send_action(path, action)
         status = response.status_code
         if status in (200, 204):

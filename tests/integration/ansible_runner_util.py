@@ -176,6 +176,42 @@ class Background:
         return Play(self.process.args, self.process.returncode, self.stdout, ''.join(self.chunks['stderr']))
 
 
+
+class HandOver:
+    """A holder play that keeps the lock until told to let go, and a waiter play started once it holds it.
+
+    ``playbook`` takes ``taken_file`` and ``release_file`` (targets/*/hold.yml). Inside the ``with`` block
+    the test watches the waiter get into its wait; on the way out the holder is told to let go, both plays
+    are collected (``holder_play``, ``waiter_play``) and, unless the block failed, must have succeeded.
+    """
+
+    def __init__(self, holder_runner, waiter_runner, playbook, workdir, holder_vars=None, waiter_vars=None):
+        self.taken, self.release = pathlib.Path(workdir) / 'taken', pathlib.Path(workdir) / 'release'
+        self._start = (holder_runner, waiter_runner, playbook, dict(holder_vars or {}), dict(waiter_vars or {}))
+        self.holder = self.waiter = self.holder_play = self.waiter_play = None
+
+    def __enter__(self):
+        holder_runner, waiter_runner, playbook, holder_vars, waiter_vars = self._start
+        holder_vars.update(taken_file=str(self.taken), release_file=str(self.release))
+        self.holder = Background(holder_runner, playbook, extra_vars=holder_vars)
+        deadline = time.monotonic() + 90
+        while not self.taken.exists():
+            if self.holder.process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError('the holder never took the lock: %r' % self.holder.finish(timeout=1))
+            time.sleep(0.05)
+        self.waiter = Background(waiter_runner, playbook, extra_vars=waiter_vars)
+        return self
+
+    def __exit__(self, kind, value, traceback):
+        self.release.touch()
+        self.holder_play = self.holder.finish()
+        self.waiter_play = self.waiter.finish() if self.waiter else None
+        if kind is None:
+            assert self.holder_play.returncode == 0, self.holder_play
+            assert self.waiter_play.returncode == 0, self.waiter_play
+        return False
+
+
 def assert_no_secret(text, secrets):
     """Fail, naming where, if any secret (password, token, session id) appears in ``text``."""
     for secret in secrets:

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from tests.emulator_harness import assert_never_two_holders, start_emulator
-from tests.integration.ansible_runner_util import Background, PlaybookRunner, assert_no_secret
+from tests.integration.ansible_runner_util import HandOver, PlaybookRunner, assert_no_secret
 
 pytestmark = pytest.mark.integration
 
@@ -74,25 +74,14 @@ def test_diff_shows_the_holder_before_and_after(ansible, emulator):
 def test_a_second_play_waits_and_gets_the_lock_after_the_release(emulator, tmp_path, second_user, shared_controller):
     first = PlaybookRunner(emulator, tmp_path / 'one')
     second = PlaybookRunner(emulator, tmp_path / ('one' if shared_controller else 'two'), sbc_user=second_user)
-    taken, release = tmp_path / 'taken', tmp_path / 'release'
     # the holder lets go only once the waiter is seen waiting, however slowly either ansible-playbook starts
-    holder = Background(first, 'config_lock/hold.yml', extra_vars={'taken_file': str(taken), 'release_file': str(release)})
-    waiter = None
-    try:
-        assert wait_until(taken.exists, 90), 'the first play never took the lock: %r' % holder.finish(timeout=1)
-        waiter = Background(second, 'config_lock/hold.yml', extra_vars={'wait_seconds': 60, 'expect_wait': True})
+    with HandOver(first, second, 'config_lock/hold.yml', tmp_path, waiter_vars={'wait_seconds': 60, 'expect_wait': True}) as handover:
         if shared_controller:
             # it waits behind the first play's lease without asking the SBC: nothing to see on the wire
-            waiter.settle_in('Take the configuration lock')
+            handover.waiter.settle_in('Take the configuration lock')
         else:
             assert wait_until(lambda: emulator.stats('sbc1')['by_status'].get('423', 0) >= 1, 90), 'the SBC never refused the second play'
         assert emulator.sbc_lock_state()['holder']['user'] == 'admin'
-    finally:
-        release.touch()
-        first_play = holder.finish()
-        second_play = waiter.finish() if waiter else None
-    assert first_play.returncode == 0, first_play
-    assert second_play.returncode == 0, second_play
     events = emulator.audit('sbc1')
     assert_never_two_holders(events)
     assert [event['event'] for event in events] == ['grant', 'release', 'grant', 'release']

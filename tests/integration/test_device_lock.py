@@ -16,7 +16,7 @@ import time
 import pytest
 
 from tests.emulator_harness import assert_never_two_holders, start_emulator
-from tests.integration.ansible_runner_util import Background, PlaybookRunner, assert_no_secret
+from tests.integration.ansible_runner_util import Background, HandOver, PlaybookRunner, assert_no_secret
 
 pytestmark = pytest.mark.integration
 
@@ -400,14 +400,9 @@ def test_foreign_holder_wait_timeout_and_all_or_nothing(runner, emu):
 def test_two_users_contend_and_the_second_gets_the_device_after_the_release(emu, tmp_path, shared_controller):
     first = controller(emu, tmp_path / 'one')
     second = controller(emu, tmp_path / ('one' if shared_controller else 'two'), sdm_user=PROV2)
-    taken, release = tmp_path / 'taken', tmp_path / 'release'
-    holding = {'devices': ['ID1', 'ID2'], 'taken_file': str(taken), 'release_file': str(release)}
-    holder = Background(first, 'device_lock/hold.yml', extra_vars=holding)
-    waiter = None
-    try:
-        wait_until(taken.exists, 60, 'the first play to take the devices')
+    with HandOver(first, second, 'device_lock/hold.yml', tmp_path, {'devices': ['ID1', 'ID2']},
+                  {'devices': ['ID2', 'ID1'], 'wait_seconds': 60}) as handover:
         assert emu.sdm_locks('sdm1') == {'ID1': 'prov1', 'ID2': 'prov1'}
-        waiter = Background(second, 'device_lock/hold.yml', extra_vars={'devices': ['ID2', 'ID1'], 'wait_seconds': 60})
         if shared_controller:
             # behind prov1's lease it signs in and stands by, without asking for the devices
             wait_until(lambda: [session['user'] for session in emu.sdm_sessions('sdm1')] == ['prov2'], 60, 'prov2 to stand by')
@@ -415,12 +410,7 @@ def test_two_users_contend_and_the_second_gets_the_device_after_the_release(emu,
             wait_until(lambda: emu.stats('sdm1')['by_status'].get('400', 0) >= 1, 60, 'prov2 to be refused')
         time.sleep(1.0)
         assert emu.sdm_locks('sdm1') == {'ID1': 'prov1', 'ID2': 'prov1'}
-    finally:
-        release.touch()
-        first_play = holder.finish()
-        second_play = waiter.finish() if waiter else None
-    assert first_play.returncode == 0, first_play
-    assert second_play.returncode == 0, second_play
+    second_play = handover.waiter_play
     assert results(second_play)['Take the devices']['localhost']['waited'] > 0
     events = emu.audit('sdm1')
     assert_never_two_holders(events)
@@ -434,23 +424,13 @@ def test_two_users_contend_and_the_second_gets_the_device_after_the_release(emu,
 
 def test_two_plays_of_one_user_on_one_controller_never_share_a_device(emu, tmp_path):
     runner = controller(emu, tmp_path)
-    taken, release = tmp_path / 'taken', tmp_path / 'release'
-    holding = {'devices': ['ID1', 'ID2', 'ID3'], 'taken_file': str(taken), 'release_file': str(release)}
-    first = Background(runner, 'device_lock/hold.yml', extra_vars=holding)
-    second = None
-    try:
-        wait_until(taken.exists, 60, 'the first play to take the devices')
-        second = Background(runner, 'device_lock/hold.yml', extra_vars={'devices': ['ID3', 'ID2'], 'wait_seconds': 60})
+    with HandOver(runner, runner, 'device_lock/hold.yml', tmp_path, {'devices': ['ID1', 'ID2', 'ID3']},
+                  {'devices': ['ID3', 'ID2'], 'wait_seconds': 60}) as handover:
         # behind the first play's lease it signs in, so that the hand-over is one request, and stands by
         wait_until(lambda: len(emu.sdm_sessions('sdm1')) == 1, 60, 'the second play to stand by')
         time.sleep(1.0)
         assert emu.sdm_locks('sdm1') == {'ID1': 'prov1', 'ID2': 'prov1', 'ID3': 'prov1'}
-    finally:
-        release.touch()
-        first_play = first.finish()
-        second_play = second.finish() if second else None
-    assert first_play.returncode == 0, first_play
-    assert second_play.returncode == 0, second_play
+    second_play = handover.waiter_play
     taken_result = results(second_play)['Take the devices']['localhost']
     assert taken_result['waited'] > 0 and taken_result['device_ids'] == ['ID2', 'ID3'], taken_result
     events = emu.audit('sdm1')
@@ -470,21 +450,11 @@ def test_two_plays_of_one_user_on_one_controller_never_share_a_device(emu, tmp_p
 
 def test_a_waiter_whose_session_ended_while_it_stood_by_signs_in_again_at_the_hand_over(emu, tmp_path):
     runner = controller(emu, tmp_path)
-    taken, release = tmp_path / 'taken', tmp_path / 'release'
-    first = Background(runner, 'device_lock/hold.yml', extra_vars={'devices': ['ID1'], 'taken_file': str(taken), 'release_file': str(release)})
-    second = None
-    try:
-        wait_until(taken.exists, 60, 'the first play to take the device')
-        second = Background(runner, 'device_lock/hold.yml', extra_vars={'devices': ['ID1'], 'wait_seconds': 60})
+    with HandOver(runner, runner, 'device_lock/hold.yml', tmp_path, {'devices': ['ID1']}, {'devices': ['ID1'], 'wait_seconds': 60}) as handover:
         wait_until(lambda: len(emu.sdm_sessions('sdm1')) == 1, 60, 'the second play to stand by')
         emu.control('POST', '/sdm/sdm1/expire-sessions', json={'user': 'prov1'})  # an administrator closed it, say
         assert emu.sdm_sessions('sdm1') == []
-    finally:
-        release.touch()
-        first_play = first.finish()
-        second_play = second.finish() if second else None
-    assert first_play.returncode == 0, first_play
-    assert second_play.returncode == 0, second_play
+    second_play = handover.waiter_play
     assert results(second_play)['Take the devices']['localhost']['waited'] > 0
     mine = [(event['event'], event['holder']['user']) for event in emu.audit('sdm1') if event['resource'] == 'device:ID1']
     assert mine == [('grant', 'prov1'), ('release', 'prov1'), ('grant', 'prov1'), ('release', 'prov1')], mine

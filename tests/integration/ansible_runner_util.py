@@ -176,7 +176,6 @@ class Background:
         return Play(self.process.args, self.process.returncode, self.stdout, ''.join(self.chunks['stderr']))
 
 
-
 class HandOver:
     """A holder play that keeps the lock until told to let go, and a waiter play started once it holds it.
 

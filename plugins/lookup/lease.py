@@ -18,7 +18,10 @@ description:
   - Templated lazily (for example in C(vars)), every use reads the lease again. The role
     R(oracle_comms.provisioning.lock_session,ansible_collections.oracle_comms.provisioning.lock_session_role) gives
     its result to the wrapped tasks as the variable C(lock_session_lock).
-  - Fails once the lock is released (also when given an empty path), or when the lease belongs to another run.
+  - Fails once the lock is released (also when given an empty path), when the lease belongs to another run, or when
+    the inventory host asking is not one of the hosts of this run that took or joined the lock.
+  - Reads only a lease file of this collection, in a lease directory that belongs to the user and that nobody else
+    can write; it never changes the directory or renames a file.
 author:
   - Oracle Comms Provisioning Maintainers (@oracle-comms)
 options:
@@ -104,7 +107,8 @@ class LookupModule(LookupBase):
         views = []
         for term in terms:
             try:
-                views.append(lease_view(str(term), run, wait=self.get_option('wait')))
+                views.append(lease_view(str(term), run, member=str((variables or {}).get('inventory_hostname') or ''),
+                                        wait=self.get_option('wait')))
             except OracleError as exc:
                 # never the token: the message names the lease file and the run only
                 raise AnsibleError('%s (reason: %s)' % (exc.msg, exc.reason))

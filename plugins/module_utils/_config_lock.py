@@ -32,24 +32,27 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease i
     LeaseStore,
     Run,
     lease_key,
+    make_proof,
 )
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import (
+    HELD_BY_OTHER,
     HOLDER_FOREIGN,
     HOLDER_NOBODY,
     HOLDER_OTHER_RUN,
     HOLDER_UNKNOWN,
     HOLDER_US,
+    NOT_HELD,
+    RELEASED,
     Waiter,
     lock_result,
+    member_name,
+    standing_for,
     watch_run,
 )
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import connection_from_params
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc import (
     DEFAULT_PORT,
-    HELD_BY_OTHER,
     LOCKED,
-    NOT_HELD,
-    RELEASED,
     SbcClient,
     Token,
 )
@@ -78,8 +81,9 @@ class ConfigLock:
         self.params = params
         conn = connection_from_params(params, 'SBC', DEFAULT_PORT, redactor)
         self.endpoint = conn.endpoint
-        self.store = store or LeaseStore(params['lease_dir'])
+        self.store = store or LeaseStore(params['lease_dir'], warn=module.warn)
         self.run = run or Run.current()
+        self.member = member_name(module)
         self.key = lease_key('sbc', self.endpoint.netloc, RESOURCE)
         self.client = client or SbcClient(
             HttpClient(self.endpoint, 'SBC', conn.validate_certs, conn.ca_path, conn.timeout, redactor),
@@ -100,6 +104,7 @@ class ConfigLock:
             extra['expires_at'] = _iso(lease.expires_at)
             extra['lease_file'] = self.store.path(self.key)
             extra['base_url'] = '%s/rest/%s' % (self.endpoint.base_url, lease.api_version)
+            extra['holders'] = list(lease.holders)
             if self.params['return_token']:
                 # The token is the caller's to use (register), never to show: a result carrying it is
                 # censored by every callback, at any verbosity, even where the task forgot no_log.
@@ -119,6 +124,14 @@ class ConfigLock:
         return OracleError(msg, REASON_LOCK_HELD, detail={'holder': holder, 'locked': False, 'waited': self.waiter.waited,
                                                           'attempts': self.waiter.attempts})
 
+    def _standing(self, lease):
+        """The lease's standing for this task's run and credentials (``_lock.standing_for``)."""
+        return standing_for(self.store, lease, self.run, self.client.username, self.client.password, self.client.authenticate)
+
+    def _use_version_of(self, lease):
+        if not self.client.version_pinned and lease.api_version:
+            self.client.api_version = lease.api_version
+
     # -- acquire ----------------------------------------------------------------------------------
 
     def acquire(self):
@@ -135,20 +148,26 @@ class ConfigLock:
             other_run = None
             with self.store.guard(self.key):
                 lease = self.store.read(self.key)
-                standing = self.store.classify(lease, self.run)
+                standing = self._standing(lease)
                 if standing == ORPHAN and lease.expired():
                     # The SBC freed that lock when its token expired: nothing of it is left to adopt.
                     self.module.warn('lease of %s for %s had expired with its token; the SBC has freed that lock' % (
                         lease.run.describe(), self.endpoint))
                     self.store.delete(self.key)
                     lease, standing = None, FREE
-                if standing in (OURS, ORPHAN):
-                    return self._keep(lease, standing)
+                if standing == OURS:
+                    return self._join(lease)
+                if standing == ORPHAN:
+                    adopted = self._adopt(lease)
+                    if adopted is not None:
+                        return adopted
+                    lease, standing = None, FREE
                 if standing == OTHER_RUN:
                     holder, other_run = HOLDER_OTHER_RUN, lease.run
                     if self.module.check_mode:
                         return self._result(True, holder, HOLDER_US)
                 else:
+                    # No lease, or one taken with other credentials: the SBC decides, as for any other client.
                     if self.module.check_mode:
                         return self._result(True, HOLDER_UNKNOWN, HOLDER_US)
                     if token is None or (token is not self.given_token and token.remaining() < FRESH_ENOUGH):
@@ -174,7 +193,8 @@ class ConfigLock:
 
     def _granted(self, token):
         lease = Lease('sbc', self.endpoint.netloc, RESOURCE, self.client.username, self.run, token=token.value,
-                      issued_at=token.issued_at, expires_at=token.expires_at, api_version=self.client.api_version)
+                      issued_at=token.issued_at, expires_at=token.expires_at, api_version=self.client.api_version,
+                      proof=make_proof(self.client.username, self.client.password), holders=[] if self.member is None else [self.member])
         try:
             self.store.write(lease)
         except OracleError:
@@ -183,70 +203,131 @@ class ConfigLock:
         # A fresh token was granted the lock: nobody held it at that moment, unless we had to wait for it.
         return self._result(True, HOLDER_NOBODY if self.waiter.attempts == 1 else HOLDER_FOREIGN, HOLDER_US, lease)
 
-    def _keep(self, lease, standing):
-        """We hold it (or adopt it from a run that is gone): keep the token fresh, change nothing else."""
-        before = HOLDER_US if standing == OURS else HOLDER_OTHER_RUN
+    def _join(self, lease):
+        """This run holds it with these credentials: keep the token fresh and count this host among its holders."""
         if lease.expired():
             self.store.delete(self.key)
             raise OracleError('the token that held the configuration lock on %s expired at %s, so the lock may be gone; lock again'
                               % (self.endpoint, _iso(lease.expires_at)), REASON_LOCK_LOST)
         if self.module.check_mode:
-            return self._result(standing == ORPHAN, before, HOLDER_US, lease)
-        if not self.client.version_pinned and lease.api_version:
-            self.client.api_version = lease.api_version
-        dirty = False
-        token = Token(lease.token, lease.expires_at, lease.issued_at)
-        if token.life_left_fraction() < REFRESH_AT:
-            try:
-                token = self.client.refresh(token)
-            except OracleError as exc:
-                if exc.reason == REASON_LOCK_LOST:
-                    self.store.delete(self.key)
-                raise
-            lease.token, lease.issued_at, lease.expires_at = token.value, token.issued_at, token.expires_at
-            dirty = True
-        if standing == ORPHAN:
-            self.module.warn('adopted the configuration lock on %s left by %s, which is no longer running' % (
-                self.endpoint, lease.run.describe()))
-            lease.run = self.run
+            return self._result(False, HOLDER_US, HOLDER_US, lease)
+        dirty = self._fresh(lease)
+        if self.member is not None and self.member not in lease.holders:
+            lease.holders.append(self.member)
             dirty = True
         if dirty:
             self.store.write(lease)
-        return self._result(standing == ORPHAN, before, HOLDER_US, lease)
+        return self._result(False, HOLDER_US, HOLDER_US, lease)
+
+    def _adopt(self, lease):
+        """Take over the lock of a run that is gone, once the SBC confirms its token still holds it; None if it does not."""
+        if self.module.check_mode:
+            return self._result(True, HOLDER_OTHER_RUN, HOLDER_US, lease)
+        self._use_version_of(lease)
+        try:
+            held = self.client.holds(Token(lease.token, lease.expires_at, lease.issued_at))
+        except OracleError as exc:
+            if exc.reason != REASON_LOCK_LOST:
+                raise
+            held = False
+        if not held:
+            self.store.delete(self.key)
+            self.module.warn('the configuration lock on %s left by %s, which is no longer running, was no longer held by its token '
+                             '(forced free, or taken by another client); asking for it anew' % (self.endpoint, lease.run.describe()))
+            return None
+        self.module.warn('adopted the configuration lock on %s left by %s, which is no longer running (the SBC confirmed that its '
+                         'token still holds it)' % (self.endpoint, lease.run.describe()))
+        lease.run = self.run
+        lease.holders = [] if self.member is None else [self.member]
+        self._fresh(lease)
+        self.store.write(lease)
+        return self._result(True, HOLDER_OTHER_RUN, HOLDER_US, lease)
+
+    def _fresh(self, lease):
+        """Re-authenticate the lease's token when past REFRESH_AT of its life, keeping the lock on the token kept.
+
+        True when the lease changed (to be written). Raises lock_lost, and forgets the lease, when the lock is gone.
+        """
+        token = Token(lease.token, lease.expires_at, lease.issued_at)
+        if token.life_left_fraction() >= REFRESH_AT:
+            return False
+        self._use_version_of(lease)
+        try:
+            token, moved = self.client.refresh_holding(token)
+        except OracleError as exc:
+            if exc.reason == REASON_LOCK_LOST:
+                self.store.delete(self.key)
+            raise
+        if moved:
+            self.module.warn('%s: %s' % (self.endpoint, moved))
+        lease.token, lease.issued_at, lease.expires_at = token.value, token.issued_at, token.expires_at
+        return True
 
     def renew(self):
         """Re-authenticate the token of the lock this run holds, if past half its life; never takes a lock.
 
-        For the keeper: None when this run holds no lease here (released meanwhile), else the result.
+        For the keeper: None when this run holds no lease here with these credentials (released meanwhile), else True.
         """
         with self.store.guard(self.key):
             lease = self.store.read(self.key)
-            if self.store.classify(lease, self.run) != OURS:
+            if self._standing(lease) != OURS:
                 return None
-            return self._keep(lease, OURS)
+            if lease.expired():
+                self.store.delete(self.key)
+                raise OracleError('the token that held the configuration lock on %s expired at %s, so the lock may be gone'
+                                  % (self.endpoint, _iso(lease.expires_at)), REASON_LOCK_LOST)
+            if self._fresh(lease):
+                self.store.write(lease)
+            return True
 
     # -- release ----------------------------------------------------------------------------------
 
     def release(self):
+        """Give the lock back: through the lease when this run (or a run that is gone) took it with these credentials,
+        and only once the last host of the run that holds it lets go; else ask the SBC, which never gives up another
+        client's lock."""
         with self.store.guard(self.key):
             lease = self.store.read(self.key)
-            standing = self.store.classify(lease, self.run)
+            standing = self._standing(lease)
             if standing == OTHER_RUN:
                 raise OracleError('configuration lock on %s is held by another run sharing this lease record (%s); it is theirs to '
                                   'release, so it was left untouched' % (self.endpoint, lease.run.describe()), REASON_LOCK_HELD,
                                   detail={'holder': HOLDER_OTHER_RUN, 'locked': False})
-            if standing in (OURS, ORPHAN):
+            if standing == OURS:
+                others = [] if self.member is None else [member for member in lease.holders if member != self.member]
+                if others:
+                    return self._leave(lease, others)
+                return self._release_lease(lease)
+            if standing == ORPHAN:
                 return self._release_lease(lease)
             if self.module.check_mode:
                 return self._result(False, HOLDER_UNKNOWN, HOLDER_UNKNOWN)
-            # No lease: only the device can say whether the lock is free. An unlock with a token that
-            # holds nothing never touches someone else's lock, so asking is safe.
-            token = self.given_token or self.client.authenticate()
-            outcome = self.client.unlock(token)
-            if outcome == HELD_BY_OTHER:
-                raise OracleError('configuration lock on %s is held by another user or session; it is not ours to release, so it '
-                                  'was left untouched' % self.endpoint, REASON_LOCK_HELD, detail={'holder': HOLDER_FOREIGN, 'locked': False})
-            return self._result(outcome == RELEASED, HOLDER_US if outcome == RELEASED else HOLDER_NOBODY, HOLDER_NOBODY)
+            return self._release_unleased()
+
+    def _leave(self, lease, others):
+        """Other hosts of this run still hold the lock: this host lets go of it, and the lock stays with them."""
+        if self.member in lease.holders and not self.module.check_mode:
+            lease.holders = others
+            self.store.write(lease)
+        result = self._result(False, HOLDER_US, HOLDER_US, lease)
+        result['holders'] = others
+        return result
+
+    def _release_unleased(self):
+        """No lease of ours: only the SBC can say whether the lock is free, and it never gives up another client's lock."""
+        if self.given_token is not None:
+            outcome = self.client.release(self.given_token)
+        else:
+            # A new token holds nothing, so only taking the lock can tell free from held (and free is given back at once).
+            token = self.client.authenticate()
+            outcome = HELD_BY_OTHER
+            if self.client.lock(token) == LOCKED:
+                self.client.unlock(token)
+                outcome = NOT_HELD
+        if outcome == HELD_BY_OTHER:
+            raise OracleError('configuration lock on %s is held by another user or session; it is not ours to release, so it '
+                              'was left untouched' % self.endpoint, REASON_LOCK_HELD, detail={'holder': HOLDER_FOREIGN, 'locked': False})
+        return self._result(outcome == RELEASED, HOLDER_US if outcome == RELEASED else HOLDER_NOBODY, HOLDER_NOBODY)
 
     def _release_lease(self, lease):
         if self.module.check_mode:
@@ -256,19 +337,17 @@ class ConfigLock:
             self.module.warn('the token that held the configuration lock on %s expired at %s; the SBC had already freed the lock'
                              % (self.endpoint, _iso(lease.expires_at)))
             return self._result(False, HOLDER_UNKNOWN, HOLDER_UNKNOWN)
-        if not self.client.version_pinned and lease.api_version:
-            self.client.api_version = lease.api_version
+        self._use_version_of(lease)
         try:
-            outcome = self.client.unlock(Token(lease.token, lease.expires_at, lease.issued_at))
+            outcome = self.client.release(Token(lease.token, lease.expires_at, lease.issued_at))
         except OracleError as exc:
             if exc.reason == REASON_LOCK_LOST:
                 self.store.delete(self.key)
                 self.module.warn('the token that held the configuration lock on %s is no longer valid; the lock was already gone'
                                  % self.endpoint)
                 return self._result(False, HOLDER_UNKNOWN, HOLDER_UNKNOWN)
-            exc.msg = '%s; the lock stays held by this run (its lease is kept) until released or until its token expires at %s' % (
-                exc.msg, _iso(lease.expires_at))
-            raise
+            raise OracleError('%s; the lock stays held by this run (its lease is kept) until released or until its token expires at %s'
+                              % (exc.msg, _iso(lease.expires_at)), exc.reason, exc.status, exc.detail)
         self.store.delete(self.key)
         if outcome == RELEASED:
             return self._result(True, HOLDER_US, HOLDER_NOBODY)
@@ -288,3 +367,4 @@ def main_body(module, redactor):
         return task.acquire() if module.params['state'] == 'locked' else task.release()
     finally:
         task.client.http.close()
+        task.store.close()

@@ -41,23 +41,27 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease i
     LeaseStore,
     Run,
     lease_key,
+    make_proof,
 )
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import (
+    FOREIGN,
     HOLDER_NOBODY,
     HOLDER_OTHER_RUN,
     HOLDER_UNKNOWN,
     HOLDER_US,
+    NOT_HELD,
+    RELEASED,
     STANDBY_TOUCH,
     Waiter,
+    confirm_held,
     lock_result,
+    member_name,
+    settle_release,
+    standing_for,
     watch_run,
 )
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import connection_from_params
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sdm import DEFAULT_PORT, SdmClient
-
-#: Statuses the SDM uses only for "another user holds it" on Unlock (400 and 409 may also mean "not locked").
-_FOREIGN_ONLY = (403, 423)
-
 
 def canonical_order(device_ids):
     """Unique ids in one order every run agrees on (ID2 before ID10), so overlapping sets cannot deadlock."""
@@ -84,14 +88,18 @@ class DeviceLock:
         self.params = params
         conn = connection_from_params(params, 'SDM', DEFAULT_PORT, redactor)
         self.endpoint = conn.endpoint
-        self.store = store or LeaseStore(params['lease_dir'])
+        self.store = store or LeaseStore(params['lease_dir'], warn=module.warn)
         self.run = run or Run.current()
+        self.member = member_name(module)
         self.client = client or SdmClient(HttpClient(self.endpoint, 'SDM', conn.validate_certs, conn.ca_path, conn.timeout, redactor),
                                           conn.username, conn.password, conn.api_version)
         self.waiter = Waiter(params['wait_timeout'])
         self.before = {}
         self.after = {}
         self.taken = []
+        self.holders = None
+        #: the hosts of this run that hold what this task locked (for the result)
+        self.run_holders = set()
 
     # -- plumbing ---------------------------------------------------------------------------------
 
@@ -111,20 +119,21 @@ class DeviceLock:
             yield
 
     def _standings(self, device_ids):
-        """Lease and standing per device; a lease another user left behind is not ours to keep and is dropped."""
+        """Lease and standing per device for this run and these credentials (``_lock.standing_for``)."""
         standings = {}
         for device_id in device_ids:
             lease = self.store.read(self._key(device_id))
-            standing = self.store.classify(lease, self.run)
-            if standing == ORPHAN and lease.user != self.client.username:
-                self.store.delete(self._key(device_id))
-                lease, standing = None, FREE
-            standings[device_id] = (lease, standing)
+            standings[device_id] = (lease, standing_for(self.store, lease, self.run, self.client.username, self.client.password,
+                                                        self._session))
         return standings
 
     def _write_leases(self, device_ids):
+        proof = make_proof(self.client.username, self.client.password)
+        if self.member is not None:
+            self.run_holders.add(self.member)
         for device_id in device_ids:
-            self.store.write(Lease('sdm', self.endpoint.netloc, 'device:%s' % device_id, self.client.username, self.run))
+            self.store.write(Lease('sdm', self.endpoint.netloc, 'device:%s' % device_id, self.client.username, self.run,
+                                   proof=proof, holders=[] if self.member is None else [self.member]))
 
     def _warn_same_user_once(self):
         """Say once per run that the SDM cannot keep apart two jobs of one user on different controllers."""
@@ -213,8 +222,13 @@ class DeviceLock:
                                    for device_id, (_lease, standing) in standings.items())
                     if self.module.check_mode:
                         return self._record(ids, holders, HOLDER_US, True)
-                elif kinds <= set((OURS, ORPHAN)):
-                    return self._keep(ids, standings)
+                elif kinds == set((OURS,)):
+                    return self._join(ids, standings)
+                elif ORPHAN in kinds and self.module.check_mode:
+                    return self._record(ids, dict((device_id, HOLDER_OTHER_RUN if standing == ORPHAN else HOLDER_US)
+                                                  for device_id, (_lease, standing) in standings.items()), HOLDER_US, True)
+                elif ORPHAN in kinds and not kinds - set((OURS, ORPHAN)) and self._adopt(target, standings):
+                    return True
                 elif self.module.check_mode:
                     return self._record(ids, HOLDER_UNKNOWN, HOLDER_US, True)
                 else:
@@ -261,22 +275,46 @@ class DeviceLock:
                     pass
             raise
 
-    def _keep(self, ids, standings):
-        adopted = [device_id for device_id in ids if standings[device_id][1] == ORPHAN]
-        if adopted and not self.module.check_mode:
-            for device_id in adopted:
+    def _join(self, ids, standings):
+        """This run holds every device with these credentials: count this host among the holders; nothing changes."""
+        if not self.module.check_mode:
+            for device_id in ids:
                 lease = standings[device_id][0]
-                self.module.warn('adopted the lock of device %s on SDM %s left by %s, which is no longer running'
-                                 % (device_id, self.endpoint, lease.run.describe()))
-                lease.run = self.run
-                self.store.write(lease)
-        before = dict((device_id, HOLDER_OTHER_RUN if device_id in adopted else HOLDER_US) for device_id in ids)
-        return self._record(ids, before, HOLDER_US, bool(adopted))
+                if self.member is not None and self.member not in lease.holders:
+                    lease.holders.append(self.member)
+                    self.store.write(lease)
+                self.run_holders.update(lease.holders)
+        return self._record(ids, HOLDER_US, HOLDER_US, False)
+
+    def _adopt(self, target, standings):
+        """Take over what a run that is gone left, once the SDM confirms that this user holds it; False if not.
+
+        Leases the SDM does not confirm are forgotten; the caller then asks for the target like any client.
+        """
+        ids = target.device_ids
+        orphans = [device_id for device_id in ids if standings[device_id][1] == ORPHAN]
+        left_by = standings[orphans[0]][0].run.describe()
+        if not confirm_held(lambda: target.send('Lock').done, lambda: target.send('Unlock').done):
+            self._forget(orphans)
+            self.module.warn('the lock of %s on SDM %s left by %s, which is no longer running, was no longer held by user %s '
+                             '(forced free, or taken by another user); asking for it anew' % (target.label, self.endpoint, left_by,
+                                                                                               self.client.username))
+            return False
+        self.module.warn('adopted the lock of %s on SDM %s left by %s, which is no longer running (the SDM confirmed that user %s '
+                         'holds it)' % (target.label, self.endpoint, left_by, self.client.username))
+        for device_id in ids:
+            lease = standings[device_id][0]
+            lease.run = self.run
+            lease.holders = [] if self.member is None else [self.member]
+            self.run_holders.update(lease.holders)
+            self.store.write(lease)
+        self._record(ids, dict((device_id, HOLDER_OTHER_RUN if device_id in orphans else HOLDER_US) for device_id in ids), HOLDER_US, True)
+        return True
 
     def _undo_partial(self, ids, standings):
         """A group refused as a whole may still have locked its free members: give back those we had no lease for."""
         for device_id in ids:
-            if standings[device_id][1] == FREE:
+            if standings[device_id][1] in (FREE, FOREIGN):
                 self._session().device_action(device_id, 'Unlock')
 
     def _give_back(self):
@@ -335,24 +373,45 @@ class DeviceLock:
                                   'left untouched' % (target.label, self.endpoint, standings[others[0]][0].run.describe()),
                                   REASON_LOCK_HELD, detail=self._detail(self.after))
             ours = [device_id for device_id in ids if standings[device_id][1] in (OURS, ORPHAN)]
+            shared = dict((device_id, [member for member in standings[device_id][0].holders if member != self.member])
+                          for device_id in ids if standings[device_id][1] == OURS and self.member is not None)
+            if any(shared.values()):
+                return self._leave(ids, standings, shared)
             if self.module.check_mode:
                 return self._record(ids, HOLDER_US if ours else HOLDER_UNKNOWN, HOLDER_NOBODY if ours else HOLDER_UNKNOWN, bool(ours))
             if ours:
                 return self._release_ours(target, ours)
             return self._release_unleased(target)
 
+    def _leave(self, ids, standings, shared):
+        """Other hosts of this run still hold the target: this host lets go, and the lock stays with them."""
+        if not self.module.check_mode:
+            for device_id, others in shared.items():
+                lease = standings[device_id][0]
+                if self.member in lease.holders:
+                    lease.holders = others
+                    self.store.write(lease)
+        self.holders = sorted(set(member for others in shared.values() for member in others))
+        return self._record(ids, HOLDER_US, HOLDER_US, False)
+
     def _release_ours(self, target, ours):
-        answer = target.send('Unlock')
-        if answer.done:
-            self._forget(ours)
-            return self._record(target.device_ids, HOLDER_US, HOLDER_NOBODY, True)
+        refusals = []
+
+        def give_back():
+            answer = target.send('Unlock')
+            if not answer.done:
+                refusals.append(answer)
+            return answer.done
+
+        outcome = settle_release(give_back, lambda: target.send('Lock').done)
         self._forget(ours)
-        # 400 and 409 may mean "not locked" (forced free by an administrator) as well as "another user holds it".
-        if answer.status not in _FOREIGN_ONLY and self._probe_is_free(target):
+        if outcome == RELEASED:
+            return self._record(target.device_ids, HOLDER_US, HOLDER_NOBODY, True)
+        if outcome == NOT_HELD:
             self.module.warn('%s on SDM %s was no longer locked (forced free by an administrator?); nothing to release'
                              % (target.label, self.endpoint))
             return self._record(target.device_ids, HOLDER_NOBODY, HOLDER_NOBODY, False)
-        raise self._foreign_error(target, answer, 'was taken over after being forced free, and')
+        raise self._foreign_error(target, refusals[0], 'was taken over after being forced free, and')
 
     def _release_unleased(self, target):
         """No lease: ask the SDM. A Lock probe tells a free target from a held one without touching another user's lock."""
@@ -361,7 +420,7 @@ class DeviceLock:
         answer = target.send('Unlock')
         if answer.done:
             self.module.warn('released %s on SDM %s, which user %s held without a lease on this controller (a run that is gone, '
-                             'or another controller)' % (target.label, self.endpoint, self.client.username))
+                             'another controller, or another user\'s task in this run)' % (target.label, self.endpoint, self.client.username))
             return self._record(target.device_ids, HOLDER_UNKNOWN, HOLDER_NOBODY, True)
         raise self._foreign_error(target, answer, 'is not ours to release, so it')
 
@@ -397,8 +456,14 @@ class DeviceLock:
 
     def _result(self, changed):
         locked = bool(self.after) and all(holder == HOLDER_US for holder in self.after.values())
+        extra = {}
+        if self.holders is not None:
+            # released by this host, kept for the other hosts of the run that still hold it
+            extra['holders'] = self.holders
+        elif locked:
+            extra['holders'] = sorted(self.run_holders)
         return lock_result(changed, locked, dict(self.after), {'holder': dict(self.before)}, {'holder': dict(self.after)},
-                           self.waiter, self.module._diff, device_ids=list(self.after))
+                           self.waiter, self.module._diff, device_ids=list(self.after), **extra)
 
 
 def main_body(module, redactor):
@@ -410,3 +475,4 @@ def main_body(module, redactor):
     finally:
         task.client.logout()
         task.client.http.close()
+        task.store.close()

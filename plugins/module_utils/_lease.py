@@ -6,21 +6,26 @@
 # This file is for internal use by the oracle_comms.provisioning collection only.
 # It may change, or be removed, at any time, without notice.
 
-"""The lease record: what this controller holds, for which run, with which token.
+"""The lease record: what this controller holds, for which run and credentials, with which token.
 
 Neither Oracle lock can be read back, so the client remembers what it took. One JSON file per held
-lock, 0600 in a 0700 directory, written atomically under a per-lock file lock so that forks and
-concurrent runs on one controller see one truth.
+lock, 0600, in a directory that belongs to the user running the task and that nobody else can write,
+written atomically under a per-lock file lock so that forks and concurrent runs on one controller see
+one truth. Nothing in that directory is trusted blindly: no symbolic link is followed, every file we
+create is created exclusively, and a file that is not a lease of the right shape is set aside.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
 import contextlib
 import errno
 import hashlib
+import hmac
 import json
+import math
 import os
 import re
 import socket
@@ -39,16 +44,29 @@ DEFAULT_LEASE_DIR = '~/.ansible/oracle_comms/leases'
 LEASE_DIR_ENV = 'ORACLE_COMMS_LEASE_DIR'
 #: Lets the action plugin tell a module executed on another host which run it belongs to.
 RUN_ID_ENV = 'ORACLE_COMMS_RUN_ID'
+#: ... and which inventory host of that run the task is for.
+MEMBER_ENV = 'ORACLE_COMMS_INVENTORY_HOST'
 _ANSIBLE_COMMANDS = ('ansible-playbook', 'ansible', 'ansible-console', 'ansible-pull')
 
 #: A keeper of another host's run that has not touched its pid file for this long is gone (its container
 #: was torn down): the run's leases are orphans. Keepers touch it every second.
 HEARTBEAT_STALE = 15.0
 
+#: The lease format this code writes; format 1 (no credential proof, no holders) is still read.
+FORMAT = 2
+#: A lease is a few hundred bytes; anything much larger is not one of ours.
+MAX_LEASE_BYTES = 64 * 1024
+#: Names of the files we keep: ``<product>_<readable slug>-<10 hex digits>`` plus a suffix.
+_KEY_RE = re.compile(r'\A(?:sbc|sdm)_[A-Za-z0-9._-]{1,76}-[0-9a-f]{10}\Z')
+
 OURS = 'ours'
 OTHER_RUN = 'other run'
 ORPHAN = 'orphan'
 FREE = 'free'
+
+_NOFOLLOW = getattr(os, 'O_NOFOLLOW', 0)
+_CLOEXEC = getattr(os, 'O_CLOEXEC', 0)
+_DIRECTORY = getattr(os, 'O_DIRECTORY', 0)
 
 
 def _proc_start_time(pid, living=False):
@@ -82,6 +100,31 @@ def _is_ansible_command(pid):
         return False
     names = [os.path.basename(arg.decode('utf-8', 'replace')) for arg in argv if arg]
     return any(name in _ANSIBLE_COMMANDS for name in names)
+
+
+class LeaseFormatError(ValueError):
+    """A lease file whose content is not a lease of the shape this code writes."""
+
+
+def _expect(condition, what):
+    if not condition:
+        raise LeaseFormatError(what)
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _optional(value, check):
+    return value is None or check(value)
+
+
+def _is_text(value, limit=1024):
+    return isinstance(value, str) and 0 < len(value) <= limit
 
 
 class Run:
@@ -120,9 +163,12 @@ class Run:
 
     @classmethod
     def from_id(cls, run_id, job=None):
-        """Parse ``host:pid:start``, as :meth:`ident` writes it."""
-        host, pid, start = run_id.rsplit(':', 2)
-        return cls(host, int(pid), int(start) if start not in ('', 'None') else None, job, run_id)
+        """Parse ``host:pid:start``, as :meth:`ident` writes it; OracleError(lease_error) for anything else."""
+        try:
+            host, pid, start = run_id.rsplit(':', 2)
+            return cls(host, int(pid), int(start) if start not in ('', 'None') else None, job, run_id)
+        except (ValueError, AttributeError):
+            raise OracleError('%s is not of the form host:pid:start; unset it' % RUN_ID_ENV, REASON_LEASE)
 
     @property
     def ident(self):
@@ -152,16 +198,81 @@ class Run:
 
     @classmethod
     def from_dict(cls, data):
+        _expect(isinstance(data, dict), 'run is not a mapping')
+        _expect(_is_text(data.get('host'), 255), 'run host is not a name')
+        _expect(_is_int(data.get('pid')) and data['pid'] > 0, 'run pid is not a positive integer')
+        _expect(_optional(data.get('start'), _is_int), 'run start is not an integer')
+        _expect(_optional(data.get('job'), lambda value: _is_int(value) or _is_text(value, 128)), 'run job is not an id')
         return cls(data['host'], data['pid'], data.get('start'), data.get('job'))
 
 
-class Lease:
-    """What we hold: product, endpoint, resource, user, run, when, and for the SBC the token and its expiry."""
+# -- who took a lock ------------------------------------------------------------------------------------
 
-    FIELDS = ('product', 'endpoint', 'resource', 'user', 'taken_at', 'token', 'issued_at', 'expires_at', 'api_version')
+#: scrypt at N=2**11, r=8 (2 MiB of memory) costs about 3 ms here: paid once when a lock is taken and once
+#: when a task uses a lease, and it makes guessing the password from a lease file slow (docs/decisions.md).
+_SCRYPT = {'n': 2 ** 11, 'r': 8, 'p': 1}
+_PBKDF2_ROUNDS = 20000
+_proof_cache = {}
+
+
+def _digest(alg, salt, username, password, params):
+    secret = ('%s\0%s' % (username, password)).encode('utf-8')
+    if alg == 'scrypt':
+        return hashlib.scrypt(secret, salt=salt, n=params['n'], r=params['r'], p=params['p'], maxmem=64 * 1024 * 1024, dklen=32)
+    return hashlib.pbkdf2_hmac('sha256', secret, salt, params['rounds'])
+
+
+def make_proof(username, password):
+    """A salted, slow hash of the credentials that took a lock, to tell them apart from others later."""
+    salt = os.urandom(16)
+    if hasattr(hashlib, 'scrypt'):
+        alg, params = 'scrypt', dict(_SCRYPT)
+    else:  # pragma: no cover - an OpenSSL without scrypt
+        alg, params = 'pbkdf2-sha256', {'rounds': _PBKDF2_ROUNDS}
+    digest = _digest(alg, salt, username, password, params)
+    proof = dict(params, alg=alg, salt=base64.b64encode(salt).decode('ascii'), hash=base64.b64encode(digest).decode('ascii'))
+    _proof_cache[(_proof_id(proof), username, password)] = True
+    return proof
+
+
+def _proof_id(proof):
+    return json.dumps(proof, sort_keys=True)
+
+
+def proof_matches(proof, username, password):
+    """True when ``username``/``password`` are the credentials ``proof`` was made of (cached per process)."""
+    cache_key = (_proof_id(proof), username, password)
+    if cache_key not in _proof_cache:
+        salt = base64.b64decode(proof['salt'])
+        digest = _digest(proof['alg'], salt, username, password, proof)
+        _proof_cache[cache_key] = hmac.compare_digest(digest, base64.b64decode(proof['hash']))
+    return _proof_cache[cache_key]
+
+
+def _valid_proof(proof):
+    if not isinstance(proof, dict) or not _is_text(proof.get('salt'), 64) or not _is_text(proof.get('hash'), 128):
+        return False
+    try:
+        base64.b64decode(proof['salt'], validate=True)
+        base64.b64decode(proof['hash'], validate=True)
+    except (ValueError, TypeError):
+        return False
+    if proof.get('alg') == 'scrypt':
+        return all(_is_int(proof.get(name)) for name in ('n', 'r', 'p')) and proof == dict(proof, **_SCRYPT)
+    if proof.get('alg') == 'pbkdf2-sha256':
+        return proof.get('rounds') == _PBKDF2_ROUNDS
+    return False
+
+
+class Lease:
+    """What we hold: product, endpoint, resource, the user and proof of the credentials that took it, the run and
+    which of its inventory hosts hold it, when, and for the SBC the token and its expiry."""
+
+    FIELDS = ('product', 'endpoint', 'resource', 'user', 'taken_at', 'token', 'issued_at', 'expires_at', 'api_version',
+              'proof', 'holders')
 
     def __init__(self, product, endpoint, resource, user, run, taken_at=None, token=None, issued_at=None, expires_at=None,
-                 api_version=None):
+                 api_version=None, proof=None, holders=None):
         self.product = product
         self.endpoint = endpoint
         self.resource = resource
@@ -172,6 +283,8 @@ class Lease:
         self.issued_at = issued_at
         self.expires_at = expires_at
         self.api_version = api_version
+        self.proof = proof
+        self.holders = list(holders or [])
 
     @property
     def key(self):
@@ -180,16 +293,41 @@ class Lease:
     def expired(self, now=None):
         return self.expires_at is not None and (time.time() if now is None else now) >= self.expires_at
 
+    def taken_with(self, username, password):
+        """True/False: were these the credentials that took the lock? None when the lease records no proof (format 1)."""
+        if username != self.user:
+            return False
+        if self.proof is None:
+            return None
+        return proof_matches(self.proof, username, password)
+
     def to_dict(self):
         data = dict((name, getattr(self, name)) for name in self.FIELDS)
         data['run'] = self.run.to_dict()
-        data['format'] = 1
+        data['format'] = FORMAT
         return data
 
     @classmethod
     def from_dict(cls, data):
+        """The lease ``data`` describes; LeaseFormatError for anything that is not exactly a lease."""
+        _expect(isinstance(data, dict), 'not a mapping')
+        _expect(data.get('format') in (1, FORMAT), 'unknown format %r' % (data.get('format'),))
+        _expect(data.get('product') in ('sbc', 'sdm'), 'unknown product')
+        for name in ('endpoint', 'resource', 'user'):
+            _expect(_is_text(data.get(name)), '%s is not text' % name)
+        _expect(_is_number(data.get('taken_at')), 'taken_at is not a time')
+        for name in ('issued_at', 'expires_at'):
+            _expect(_optional(data.get(name), _is_number), '%s is not a time' % name)
+        _expect(_optional(data.get('token'), lambda value: _is_text(value, 8192)), 'token is not text')
+        _expect(_optional(data.get('api_version'), lambda value: _is_text(value, 16)), 'api_version is not text')
+        _expect(data['product'] != 'sbc' or (data.get('token') and data.get('expires_at') is not None), 'an SBC lease without its token')
+        _expect(_optional(data.get('proof'), _valid_proof), 'proof is not one we make')
+        holders = data.get('holders', [])
+        # '' is the one host of a run whose inventory host name is not known (a module run outside a play)
+        _expect(isinstance(holders, list) and len(holders) <= 10000 and all(isinstance(name, str) and len(name) <= 255 for name in holders),
+                'holders is not a list of host names')
         kwargs = dict((name, data.get(name)) for name in cls.FIELDS)
-        return cls(run=Run.from_dict(data['run']), **kwargs)
+        return cls(run=Run.from_dict(data.get('run')), **kwargs)
 
 
 def scope_key(run_ident, product, endpoint, user):
@@ -199,34 +337,140 @@ def scope_key(run_ident, product, endpoint, user):
 
 
 def lease_key(product, endpoint, resource):
-    """A file name that a person can read and that no two locks share."""
+    """A file name that a person can read and that no two locks share (``endpoint`` is the canonical host:port)."""
     raw = '%s|%s|%s' % (product, endpoint, resource)
-    slug = re.sub(r'[^A-Za-z0-9._-]+', '_', '%s_%s_%s' % (product, endpoint, resource))[:80]
-    return '%s-%s' % (slug, hashlib.sha256(raw.encode('utf-8')).hexdigest()[:10])
+    slug = re.sub(r'[^A-Za-z0-9._-]+', '_', '%s_%s' % (endpoint, resource))[:76]
+    return '%s_%s-%s' % (product, slug, hashlib.sha256(raw.encode('utf-8')).hexdigest()[:10])
+
+
+def is_lease_key(name):
+    """True when ``name`` is of the form :func:`lease_key` gives (and so can name nothing outside the directory)."""
+    return bool(_KEY_RE.match(name or ''))
 
 
 class LeaseStore:
-    """The lease directory. Reads and writes are atomic; ``guard`` serialises decisions about one lock."""
+    """The lease directory, opened once and trusted only if it is ours (see :meth:`__init__`).
 
-    def __init__(self, directory=None):
+    Every file operation goes through the directory's descriptor and never follows a symbolic link, so
+    neither a swapped directory nor a planted link can make us read, write or create a file elsewhere.
+    """
+
+    def __init__(self, directory=None, warn=None, create=True):
+        """Open the lease directory: ``directory``, else ``ORACLE_COMMS_LEASE_DIR``, else the default.
+
+        With ``create``, a missing directory is made (0700). An existing one is used only if it is a real
+        directory (not a symbolic link) owned by the user running the task and not writable by group or
+        others; its permissions are never changed. Anything else is OracleError(lease_error) saying what to
+        do. ``warn`` receives one line per lease file set aside.
+        """
         directory = directory or os.environ.get(LEASE_DIR_ENV) or DEFAULT_LEASE_DIR
         self.directory = os.path.abspath(os.path.expanduser(directory))
-        try:
+        self._warn = warn or (lambda message: None)
+        self._fd = None
+        if create:
             try:
-                os.makedirs(self.directory, 0o700)
+                os.makedirs(os.path.dirname(self.directory), 0o700, exist_ok=True)
+                os.mkdir(self.directory, 0o700)
             except OSError as exc:
                 if exc.errno != errno.EEXIST:  # several forks may create it at once
-                    raise
-            mode = stat.S_IMODE(os.stat(self.directory).st_mode)
-            if mode & 0o077:
-                os.chmod(self.directory, 0o700)
-            probe = os.path.join(self.directory, '.write-test-%d' % os.getpid())
-            with open(probe, 'w'):
-                pass
-            os.unlink(probe)
-        except (IOError, OSError) as exc:
-            raise OracleError('cannot use lease directory %s (%s); set lease_dir (or %s) to a directory this user can write'
-                              % (self.directory, exc.strerror or exc, LEASE_DIR_ENV), REASON_LEASE)
+                    raise self._error('cannot create it (%s)' % (exc.strerror or exc))
+        try:
+            self._fd = os.open(self.directory, os.O_RDONLY | _DIRECTORY | _NOFOLLOW | _CLOEXEC)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP or (exc.errno == errno.ENOTDIR and os.path.islink(self.directory)):
+                raise self._error('it is a symbolic link; give the real directory instead')
+            raise self._error('cannot open it (%s)' % (exc.strerror or exc))
+        info = os.fstat(self._fd)
+        problem = None
+        if not stat.S_ISDIR(info.st_mode):
+            problem = 'it is not a directory'
+        elif info.st_uid != os.geteuid():
+            problem = 'it belongs to uid %d, not to the user running this task (uid %d)' % (info.st_uid, os.geteuid())
+        elif info.st_mode & 0o022:
+            problem = ('others can write to it (mode %04o); use a directory of your own with mode 0700 (it is not changed for you)'
+                       % stat.S_IMODE(info.st_mode))
+        if problem:
+            self.close()
+            raise self._error(problem)
+
+    def _error(self, problem):
+        return OracleError('lease directory %s cannot be used: %s; set lease_dir (or %s) to a directory of your own, '
+                           'for example %s' % (self.directory, problem, LEASE_DIR_ENV, DEFAULT_LEASE_DIR), REASON_LEASE)
+
+    def close(self):
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown
+            pass
+
+    # -- files, never through a link ----------------------------------------------------------------
+
+    def open_file(self, name, flags, mode=0o600):
+        """A descriptor for ``name`` in the directory: no link followed, and only a regular file of ours.
+
+        Raises OSError as ``os.open`` does (ENOENT, EEXIST with ``O_EXCL``, ELOOP for a link), and
+        OracleError(lease_error) for a file that is not a regular file of this user.
+        """
+        fd = os.open(name, flags | _NOFOLLOW | _CLOEXEC, mode, dir_fd=self._fd)
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid():
+            os.close(fd)
+            raise OracleError('%s in lease directory %s is not a regular file of this user; remove it'
+                              % (name, self.directory), REASON_LEASE)
+        return fd
+
+    def touch(self, name):
+        """Create ``name`` if absent (never through a link); True when it exists afterwards."""
+        try:
+            os.close(self.open_file(name, os.O_WRONLY | os.O_CREAT))
+            return True
+        except (OSError, OracleError):
+            return False
+
+    def stat(self, name):
+        """``lstat`` of ``name`` in the directory, or None."""
+        try:
+            return os.stat(name, dir_fd=self._fd, follow_symlinks=False)
+        except OSError:
+            return None
+
+    def exists(self, name):
+        return self.stat(name) is not None
+
+    def unlink(self, name):
+        """Remove ``name`` (a link itself, never what it points at); False when it was not there."""
+        try:
+            os.unlink(name, dir_fd=self._fd)
+            return True
+        except OSError as exc:
+            if exc.errno == errno.ENOENT:
+                return False
+            raise OracleError('cannot remove %s from lease directory %s (%s)' % (name, self.directory, exc.strerror or exc), REASON_LEASE)
+
+    def names(self):
+        """The names in the directory (empty when it cannot be listed)."""
+        try:
+            return os.listdir(self._fd)
+        except OSError:
+            return []
+
+    def gone(self):
+        """True once the directory has been removed (a store keeps the directory it opened)."""
+        try:
+            return os.fstat(self._fd).st_nlink == 0
+        except OSError:
+            return True
 
     def _path(self, key, suffix='.json'):
         return os.path.join(self.directory, key + suffix)
@@ -235,10 +479,15 @@ class LeaseStore:
         """Where the lease for ``key`` is kept."""
         return self._path(key)
 
+    # -- leases ---------------------------------------------------------------------------------------
+
     @contextlib.contextmanager
     def guard(self, key):
         """Hold an exclusive file lock for ``key`` while deciding and acting on that lock."""
-        fd = os.open(self._path(key, '.flock'), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fd = self.open_file(key + '.flock', os.O_RDWR | os.O_CREAT)
+        except OSError as exc:
+            raise OracleError('cannot lock %s in lease directory %s (%s)' % (key, self.directory, exc.strerror or exc), REASON_LEASE)
         try:
             if HAS_FCNTL:
                 fcntl.flock(fd, fcntl.LOCK_EX)
@@ -246,75 +495,104 @@ class LeaseStore:
         finally:
             os.close(fd)  # closing drops the flock
 
-    def read(self, key):
-        """The lease for ``key``, or None. A file that cannot be parsed is set aside and treated as absent."""
-        path = self._path(key)
+    def read(self, key, set_aside=True):
+        """The lease for ``key``, or None.
+
+        A file that is not a lease of this key (any content, a link, another owner, too large) is set aside as
+        ``<name>.corrupt-<time>`` with a warning and treated as absent; without ``set_aside`` it is an
+        OracleError(lease_error) instead and nothing is renamed.
+        """
+        name = key + '.json'
         try:
-            with open(path) as handle:
-                return Lease.from_dict(json.load(handle))
-        except (IOError, OSError) as exc:
+            fd = self.open_file(name, os.O_RDONLY)
+        except OSError as exc:
             if exc.errno == errno.ENOENT:
                 return None
-            raise OracleError('cannot read lease %s (%s)' % (path, exc.strerror or exc), REASON_LEASE)
-        except (ValueError, KeyError, TypeError):
-            os.rename(path, path + '.corrupt-%d' % int(time.time()))
-            return None
+            if exc.errno != errno.ELOOP:
+                raise OracleError('cannot read lease %s (%s)' % (self._path(key), exc.strerror or exc), REASON_LEASE)
+            return self._set_aside(name, 'it is a symbolic link', set_aside)
+        except OracleError:
+            return self._set_aside(name, 'it is not a regular file of this user', set_aside)
+        try:
+            with os.fdopen(fd, 'rb') as handle:
+                raw = handle.read(MAX_LEASE_BYTES + 1)
+        except (IOError, OSError) as exc:
+            raise OracleError('cannot read lease %s (%s)' % (self._path(key), exc.strerror or exc), REASON_LEASE)
+        try:
+            _expect(len(raw) <= MAX_LEASE_BYTES, 'larger than %d bytes' % MAX_LEASE_BYTES)
+            lease = Lease.from_dict(json.loads(raw.decode('utf-8')))
+            _expect(lease.key == key, 'it describes another lock (%s %s)' % (lease.endpoint, lease.resource))
+        except (ValueError, TypeError, RecursionError) as exc:  # LeaseFormatError and JSON/UTF-8 errors are ValueErrors
+            return self._set_aside(name, str(exc)[:120] or type(exc).__name__, set_aside)
+        return lease
+
+    def _set_aside(self, name, why, set_aside):
+        if not set_aside:
+            raise OracleError('lease %s is not a valid lease (%s); remove it' % (os.path.join(self.directory, name), why), REASON_LEASE)
+        target = '%s.corrupt-%d' % (name, int(time.time()))
+        try:
+            os.rename(name, target, src_dir_fd=self._fd, dst_dir_fd=self._fd)
+        except OSError as exc:
+            if exc.errno == errno.ENOENT:
+                return None
+            raise OracleError('lease %s is not valid (%s) and cannot be set aside (%s); remove it'
+                              % (os.path.join(self.directory, name), why, exc.strerror or exc), REASON_LEASE)
+        self._warn('lease file %s was not a valid lease (%s); set aside as %s' % (os.path.join(self.directory, name), why, target))
+        return None
 
     def write(self, lease):
-        """Write atomically: a 0600 temporary file renamed over the lease."""
-        path = self._path(lease.key)
-        tmp = '%s.tmp-%d' % (path, os.getpid())
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        """Write atomically: a new 0600 file, created exclusively, renamed over the lease."""
+        name = lease.key + '.json'
+        tmp = '%s.tmp-%d-%s' % (name, os.getpid(), base64.b16encode(os.urandom(4)).decode('ascii').lower())
         try:
-            with os.fdopen(fd, 'w') as handle:
-                json.dump(lease.to_dict(), handle, sort_keys=True)
-            os.rename(tmp, path)
+            fd = self.open_file(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+            try:
+                with os.fdopen(fd, 'w') as handle:
+                    json.dump(lease.to_dict(), handle, sort_keys=True)
+                os.rename(tmp, name, src_dir_fd=self._fd, dst_dir_fd=self._fd)
+            except BaseException:
+                self.unlink(tmp)
+                raise
         except (IOError, OSError) as exc:
-            raise OracleError('cannot write lease %s (%s)' % (path, exc.strerror or exc), REASON_LEASE)
+            raise OracleError('cannot write lease %s (%s)' % (self._path(lease.key), exc.strerror or exc), REASON_LEASE)
 
     def delete(self, key):
-        try:
-            os.unlink(self._path(key))
-        except OSError as exc:
-            if exc.errno != errno.ENOENT:
-                raise OracleError('cannot remove lease %s (%s)' % (self._path(key), exc.strerror or exc), REASON_LEASE)
+        self.unlink(key + '.json')
 
     def signature(self, key):
         """Something that changes whenever the lease for ``key`` is written or removed (for cheap local waiting)."""
-        try:
-            st = os.stat(self._path(key))
-            return (st.st_ino, st.st_mtime_ns if hasattr(st, 'st_mtime_ns') else st.st_mtime)
-        except OSError:
-            return None
+        st = self.stat(key + '.json')
+        return None if st is None else (st.st_ino, st.st_mtime_ns)
 
     def now(self):
         """The time as the lease directory's file system sees it (a shared volume may keep another clock than this host)."""
-        probe = self._path('.now-%d' % os.getpid(), '')
+        probe = '.now-%d-%s' % (os.getpid(), base64.b16encode(os.urandom(4)).decode('ascii').lower())
         try:
-            with open(probe, 'w'):
-                pass
-            return os.stat(probe).st_mtime
-        except (IOError, OSError):
+            fd = self.open_file(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+        except (OSError, OracleError):
             return time.time()
+        try:
+            return os.fstat(fd).st_mtime
         finally:
+            os.close(fd)
             try:
-                os.unlink(probe)
+                os.unlink(probe, dir_fd=self._fd)
             except OSError:
                 pass
 
     def keeper_alive(self, lease):
         """For a lease of another host's run: True/False when its keeper's heartbeat says, None when it has no keeper."""
-        try:
-            beat = os.stat(self._path(scope_key(lease.run.ident, lease.product, lease.endpoint, lease.user), '.pid')).st_mtime
-        except OSError:
+        st = self.stat(scope_key(lease.run.ident, lease.product, lease.endpoint, lease.user) + '.pid')
+        if st is None or not stat.S_ISREG(st.st_mode):
             return None
-        return self.now() - beat < HEARTBEAT_STALE
+        return self.now() - st.st_mtime < HEARTBEAT_STALE
 
     def classify(self, lease, run):
         """How ``lease`` stands for ``run``: FREE (no lease), OURS, OTHER_RUN (alive or unknown) or ORPHAN (its run is gone).
 
         A run of this host is alive while its process is; a run of another host (another AWX container
         on a shared lease directory) while its keeper's heartbeat is fresh. Without either, it counts as alive.
+        Whose credentials took the lock is the lock logic's question (:meth:`Lease.taken_with`).
         """
         if lease is None:
             return FREE

@@ -12,16 +12,25 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
 import time
 import traceback
 
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import OracleError, backoff_delays
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import REASON_AUTH, OracleError, backoff_delays
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import MEMBER_ENV, ORPHAN, OURS, make_proof
 
 HOLDER_US = 'us'
 HOLDER_OTHER_RUN = 'other run'
 HOLDER_FOREIGN = 'another user or session'
 HOLDER_UNKNOWN = 'unknown'
 HOLDER_NOBODY = 'nobody'
+
+#: A lease of this run (or of a run that is gone) taken with other credentials: ask the device, as anyone would.
+FOREIGN = 'foreign'
+#: What a release that asked the device found: given back, nobody held it, or someone else holds it.
+RELEASED = 'released'
+NOT_HELD = 'not_held'
+HELD_BY_OTHER = 'held_by_other'
 
 #: How often a waiter looks at a local lease (a stat, no request): hand-over within tens of milliseconds.
 LOCAL_POLL = 0.02
@@ -74,6 +83,73 @@ class Waiter:
                     break
         self._waited += self._clock() - began
         return True
+
+
+def member_name(module):
+    """Which inventory host of the run a task is for: the action plugin says so, or the run that delegated the module.
+
+    None for the keeper, which acts for the whole run: its release gives the lock back whoever holds it in the run.
+    """
+    if getattr(module, 'acts_for_whole_run', False):
+        return None
+    return getattr(module, 'inventory_hostname', None) or os.environ.get(MEMBER_ENV) or ''
+
+
+def standing_for(store, lease, run, username, password, sign_in):
+    """How ``lease`` stands for a task of ``run`` with these credentials.
+
+    FREE, OTHER_RUN: as :meth:`LeaseStore.classify` says. OURS / ORPHAN only when the lease was taken with
+    these credentials; a lease of another user is FOREIGN (the task asks the device, as any other client
+    would, and never gets the lock, the token or the release from the lease). The same user with a password
+    that does not match the lease's proof (or a lease without one) signs in once through ``sign_in``: a
+    refusal raises auth_failed, a success means the password changed, and the lease's proof is renewed.
+    """
+    standing = store.classify(lease, run)
+    if standing not in (OURS, ORPHAN):
+        return standing
+    taken = lease.taken_with(username, password)
+    if lease.user != username:
+        return FOREIGN
+    if not taken:
+        try:
+            sign_in()
+        except OracleError as exc:
+            if exc.reason == REASON_AUTH:
+                exc.detail = dict(exc.detail or {}, locked=False)
+            raise
+        lease.proof = make_proof(username, password)
+        store.write(lease)
+    return standing
+
+
+def confirm_held(take, give_back):
+    """Make sure the lock is held by the credentials behind ``take`` and ``give_back``; True when it is, now.
+
+    Neither Oracle lock can be read, so the lock itself is asked: ``take()`` succeeds when it was ours (a
+    server that answers yes to a second take) or free. Where the server refuses a second take, a successful
+    ``give_back()`` shows it was ours after all, and it is taken again at once. False: someone else holds it.
+    Both callables return True for success and False for a refusal.
+    """
+    if take():
+        return True
+    if give_back():
+        return take()
+    return False
+
+
+def settle_release(give_back, take):
+    """Give the lock back and say what happened, whatever words the server refuses with.
+
+    RELEASED when ``give_back()`` succeeds. A refusal means "not yours": free, or held by someone else,
+    which its text may or may not say. The lock itself settles it: ``take()`` succeeds only when it was
+    free, and is given back at once (NOT_HELD); else HELD_BY_OTHER.
+    """
+    if give_back():
+        return RELEASED
+    if take():
+        give_back()
+        return NOT_HELD
+    return HELD_BY_OTHER
 
 
 def watch_run(module, store, product, endpoint, username, run):

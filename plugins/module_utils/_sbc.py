@@ -23,6 +23,7 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http im
     parse_xml,
     xml_text,
 )
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import confirm_held, settle_release
 
 #: The versions this collection speaks, newest first; an SBC answers 404 "Unsupported versionId" for others.
 KNOWN_VERSIONS = ('v1.2', 'v1.1', 'v1.0')
@@ -33,8 +34,7 @@ TOKEN_LIFETIME = 600.0
 LOCKED = 'locked'
 BUSY = 'busy'
 RELEASED = 'released'
-NOT_HELD = 'not_held'
-HELD_BY_OTHER = 'held_by_other'
+REFUSED = 'refused'
 
 
 class Token:
@@ -92,7 +92,7 @@ class SbcClient:
         """Re-authenticate before expiry, the documented way: Basic auth plus the live token in a form body.
 
         Oracle does not name the form field, so both plausible names carry the token. The answer may be a
-        new token or the same one; the lock follows whatever comes back, and so does the caller.
+        new token or the same one; whether the lock followed it is :meth:`refresh_holding`'s business.
         """
         issued = self._clock()
         response = self.http.request('POST', self._path('auth/token'), idempotent=True, auth=(self.username, self.password),
@@ -134,19 +134,62 @@ class SbcClient:
         raise self._lock_error(response, 'taking the configuration lock')
 
     def unlock(self, token):
-        """Give the lock back with ``token``: RELEASED, NOT_HELD (nobody holds it) or HELD_BY_OTHER.
+        """Give the lock back with ``token``: RELEASED on 204, REFUSED on 423 ("not yours": free, or held by another).
 
-        Safe to repeat, so transport failures and 5xx answers are retried with backoff.
+        The 423 texts differ between firmware versions and languages, so they are not interpreted here: the
+        lock logic asks the lock itself (``_lock.settle_release``). Safe to repeat, so transport failures and
+        5xx answers are retried.
         """
         response = self.http.request('POST', self._path('configuration/unlock'), idempotent=True, headers=self._bearer(token))
         if response.status_code in (200, 204):
             return RELEASED
         if response.status_code == 423:
-            text = describe_body(response).lower()
-            if 'does not have' in text or 'not have the lock' in text:
-                return NOT_HELD
-            return HELD_BY_OTHER
+            return REFUSED
         raise self._lock_error(response, 'releasing the configuration lock')
+
+    def release(self, token):
+        """Give the lock back with ``token`` and say what happened: RELEASED, NOT_HELD or HELD_BY_OTHER."""
+        return settle_release(lambda: self.unlock(token) == RELEASED, lambda: self.lock(token) == LOCKED)
+
+    def holds(self, token):
+        """True when ``token`` holds the lock now (taking it if it was free); False when someone else holds it.
+
+        Raises OracleError(lock_lost) when the SBC no longer knows the token.
+        """
+        return confirm_held(lambda: self.lock(token) == LOCKED, lambda: self.unlock(token) == RELEASED)
+
+    def refresh_holding(self, token):
+        """Re-authenticate ``token`` and make sure the lock is held by the token that comes back.
+
+        Where the SBC returns the same token, or a new one the lock followed, that costs one request more
+        than the re-authentication (a lock with the new token, which a holder is granted again). Where the
+        lock stayed on the old token, it is moved: given back with the old token and taken with the new one.
+        Returns ``(new_token, how)``, ``how`` being None, or a sentence for the log when the lock was moved.
+        Raises OracleError(lock_lost) when the lock is held by neither (lost meanwhile, or taken by another
+        client in the moment of the move).
+        """
+        new = self.refresh(token)
+        if new.value == token.value:
+            return new, None
+        if self.lock(new) == LOCKED:
+            return new, None
+        try:
+            old_held = self.unlock(token) == RELEASED
+        except OracleError as exc:
+            if exc.reason != REASON_LOCK_LOST:
+                raise
+            old_held = False  # the old token was revoked with the re-authentication
+        if old_held:
+            if self.lock(new) == LOCKED:
+                return new, 'the SBC left the lock on the old token at re-authentication; it was moved to the new token'
+            raise OracleError('the configuration lock on SBC %s was taken by another client while it was moved to the '
+                              're-authenticated token; lock again' % self.http.endpoint, REASON_LOCK_LOST)
+        # The new token may hold it on an SBC that refuses a second lock by the same token.
+        if self.unlock(new) == RELEASED and self.lock(new) == LOCKED:
+            return new, None
+        raise OracleError('after re-authentication on SBC %s, neither the old nor the new token holds the configuration lock: '
+                          'it was lost (forced free, or expired) and another client holds it now; lock again'
+                          % self.http.endpoint, REASON_LOCK_LOST)
 
     def _lock_error(self, response, action):
         if response.status_code == 401:

@@ -24,7 +24,7 @@ from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import REASON_BAD_INPUT, Redactor, prepare_tls
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import RUN_ID_ENV, Run
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import MEMBER_ENV, RUN_ID_ENV, Run
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import run_module
 from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._keeper import ensure_keeper
 
@@ -33,6 +33,21 @@ from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._keeper 
 # worker of its first task, and every later worker is forked from there: TLS and resolver set-up done now
 # is done once per run instead of once per task.
 prepare_tls()
+
+
+#: Result keys that hold a secret: a result carrying one is shown censored, whichever way the task ran.
+SECRET_KEYS = ('token',)
+
+
+def censor_secrets(result):
+    """Mark a result that carries a secret as no_log, as the in-process path does.
+
+    A module executed on another host cannot do it itself: ansible-core drops ``_ansible_no_log`` from what a
+    module returns, so without this the token of a delegated task would be printed at ``-v``.
+    """
+    if any(result.get(key) for key in SECRET_KEYS):
+        result['_ansible_no_log'] = True
+    return result
 
 
 class _ModuleExit(Exception):
@@ -46,8 +61,10 @@ class _ModuleExit(Exception):
 class ModuleShim:
     """The AnsibleModule surface our module code uses, backed by ansible-core's own argument validation."""
 
-    def __init__(self, name, spec, args, check_mode, diff):
+    def __init__(self, name, spec, args, check_mode, diff, inventory_hostname=None):
         self.name = name
+        #: which host of the run the task is for: the hosts of one run that ask for one lock share it
+        self.inventory_hostname = inventory_hostname
         self.check_mode = check_mode
         self._diff = diff
         self._warnings = []
@@ -111,15 +128,16 @@ class LockAction(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
+        member = str((task_vars or {}).get('inventory_hostname') or '')
         if self._runs_elsewhere():
-            # The delegated host keeps its own leases; tell it which run this is.
+            # The delegated host keeps its own leases; tell it which run, and which host of it, this is.
             environment = list(self._task.environment or [])
-            environment.append({RUN_ID_ENV: Run.current().ident})
+            environment.append({RUN_ID_ENV: Run.current().ident, MEMBER_ENV: member})
             self._task.environment = environment
             result.update(self._execute_module(module_name=self.MODULE, module_args=self._task.args, task_vars=task_vars))
-            return result
+            return censor_secrets(result)
         self._apply_task_environment()
-        shim = ModuleShim(self.MODULE, self.SPEC, self._task.args, bool(self._task.check_mode), bool(self._task.diff))
+        shim = ModuleShim(self.MODULE, self.SPEC, self._task.args, bool(self._task.check_mode), bool(self._task.diff), member)
         result.update(shim.run(self.BODY))
         return result
 

@@ -40,13 +40,20 @@ except ImportError:  # pragma: no cover - Windows controllers are not supported 
 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_lock import ConfigLock
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_lock import DeviceLock
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import REASON_LOCK_LOST, OracleError, Redactor, backoff_delays
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import (
+    REASON_BAD_INPUT,
+    REASON_LOCK_LOST,
+    OracleError,
+    Redactor,
+    backoff_delays,
+)
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import (
     LeaseStore,
     Run,
     _is_ansible_command,
     _proc_parent,
     _proc_start_time,
+    is_lease_key,
     scope_key,
 )
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc import Token
@@ -75,8 +82,8 @@ MODULE = 'ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._ke
 PARAMS = ('host', 'username', 'password', 'validate_certs', 'ca_path', 'timeout', 'api_version', 'token_lifetime', 'lease_dir')
 
 
-def _pid_path(store, key):
-    return os.path.join(store.directory, key + '.pid')
+def _pid_name(key):
+    return key + '.pid'
 
 
 def _lock_nb(fd):
@@ -95,8 +102,8 @@ def keeper_alive(store, key):
     if not HAS_FCNTL:
         return False
     try:
-        fd = os.open(_pid_path(store, key), os.O_RDONLY)
-    except OSError:
+        fd = store.open_file(_pid_name(key), os.O_RDONLY)
+    except (OSError, OracleError):
         return False
     try:
         return not _lock_nb(fd)
@@ -129,7 +136,7 @@ def ensure_keeper(module, store, product, endpoint, username, run):
     key = scope_key(run.ident, product, endpoint, username)
     try:
         with store.guard(GUARD):
-            fd = os.open(_pid_path(store, key), os.O_RDWR | os.O_CREAT, 0o600)
+            fd = store.open_file(_pid_name(key), os.O_RDWR | os.O_CREAT)
             try:
                 if _lock_nb(fd):
                     _spawn(store, key, fd, {
@@ -138,7 +145,7 @@ def ensure_keeper(module, store, product, endpoint, username, run):
                     })
             finally:
                 os.close(fd)  # the keeper holds its own copy, and with it the lock
-    except (IOError, OSError, ValueError) as exc:
+    except (IOError, OSError, ValueError, OracleError) as exc:
         module.warn('could not start the keeper that gives this lock back if the run is interrupted (%s); if it is, the next '
                     'run recovers the lock from the lease record' % exc)
 
@@ -148,7 +155,7 @@ def _spawn(store, key, fd, config):
     env = dict((name, value) for name, value in os.environ.items()
                if not any(word in name.upper() for word in ('PASSWORD', 'TOKEN', 'SECRET', 'COOKIE')))
     env['PYTHONPATH'] = os.pathsep.join([_collections_root()] + [p for p in env.get('PYTHONPATH', '').split(os.pathsep) if p])
-    log = os.open(os.path.join(store.directory, LOG), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    log = store.open_file(LOG, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
     try:
         # A session of its own: signals to the run's process group (Ctrl-C, ansible-runner's cancel, a
         # SIGKILL of the group) do not reach it. No inherited terminal or pipes: nothing waits on it.
@@ -268,6 +275,8 @@ class _Task:
 
     check_mode = False
     _diff = False
+    #: the keeper gives back what the run holds, whichever of the run's hosts hold it
+    acts_for_whole_run = True
 
     def __init__(self, params, log):
         self.params = params
@@ -290,6 +299,7 @@ class Keeper:
         self.run = Run.from_id(config['run'])
         self.params = dict(config['params'])
         self.redactor = Redactor(*[value for value in (self.params.get('password'),) if value])
+        self.password = self.params.get('password')
         self._clock = clock
         self._sleep = sleep
         self._out = out or sys.stderr
@@ -321,14 +331,10 @@ class Keeper:
         """Leases of this keeper's scope (its run, product, endpoint and user), read again only when their file changed."""
         found = []
         seen = set()
-        try:
-            names = os.listdir(self.store.directory)
-        except OSError:
-            return found
-        for name in names:
-            if not name.endswith('.json') or not name.startswith(self.product + '_'):
-                continue
+        for name in self.store.names():
             key = name[:-len('.json')]
+            if not name.endswith('.json') or not name.startswith(self.product + '_') or not is_lease_key(key):
+                continue
             signature = self.store.signature(key)
             if signature is None:
                 continue
@@ -341,7 +347,10 @@ class Keeper:
                     continue
                 self._cache[key] = cached
             lease = cached[1]
-            if lease is not None and lease.endpoint == self.endpoint and lease.user == self.user and self.run.same(lease.run):
+            # only what this run took with the credentials this keeper was given (a lease without proof is
+            # format 1: its run is this one, which a keeper of this version started)
+            if lease is not None and lease.endpoint == self.endpoint and self.run.same(lease.run) \
+                    and lease.taken_with(self.user, self.password) is not False:
                 found.append(lease)
         for key in set(self._cache) - seen:
             del self._cache[key]
@@ -370,10 +379,10 @@ class Keeper:
                 # tells runs of other hosts sharing the lease directory that this run is alive (LeaseStore.classify)
                 beat = self._clock()
                 try:
-                    os.utime(_pid_path(self.store, self.key), None)
+                    os.utime(self.pid_fd)
                 except OSError:
                     pass
-            if not os.path.isdir(self.store.directory):
+            if self.store.gone():
                 self.log('the lease directory is gone: nothing left to keep')
                 return 0
             if self.stop_requested is not None and self._clock() - self.stop_requested > STOP_GRACE:
@@ -434,10 +443,7 @@ class Keeper:
         with self.store.guard(GUARD):
             if self.mine():
                 return False
-            try:
-                os.unlink(_pid_path(self.store, self.key))
-            except OSError:
-                pass
+            self._unlink(_pid_name(self.key))
             os.close(self.pid_fd)
             return True
 
@@ -446,8 +452,8 @@ class Keeper:
     def keep_fresh(self, leases):
         """Re-authenticate SBC tokens that were asked for (by the ``lease`` lookup) or are running out."""
         for lease in leases:
-            request = self.store.path(lease.key) + '.refresh'
-            asked = os.path.exists(request)
+            request = lease.key + '.json.refresh'
+            asked = self.store.exists(request)
             token = Token(lease.token, lease.expires_at, lease.issued_at)
             if not asked and token.life_left_fraction() >= IDLE_REFRESH_AT:
                 continue
@@ -464,10 +470,7 @@ class Keeper:
             finally:
                 task.client.http.close()
                 if asked:
-                    try:
-                        os.unlink(request)
-                    except OSError:
-                        pass
+                    self._unlink(request)
 
     # -- when the run is gone -----------------------------------------------------------------------
 
@@ -518,50 +521,63 @@ class Keeper:
 
     def _cleanup(self):
         with self.store.guard(GUARD):
-            try:
-                os.unlink(_pid_path(self.store, self.key))
-            except OSError:
-                pass
+            self._unlink(_pid_name(self.key))
+
+    def _unlink(self, name):
+        try:
+            self.store.unlink(name)
+        except OracleError as exc:
+            self.log(exc.msg)
 
 
 #: The ``lease`` lookup asks the keeper for a new token when less than this fraction of its life is left.
 ASK_REFRESH_AT = 0.5
 
 
-def lease_view(path, run, wait=10.0, clock=time.monotonic, sleep=time.sleep):
+def lease_view(path, run, member=None, wait=10.0, clock=time.monotonic, sleep=time.sleep):
     """What the tasks under a lock need, read from the lease at ``path``: for the SBC a token valid now.
 
-    Fails (OracleError) when the lease is gone (released) or belongs to another run. A token past half
-    its life is renewed by the run's keeper first, waiting up to ``wait`` seconds for it.
+    Only a lease file of ours (its name of the form the modules write, in a lease directory that passes the
+    same checks as theirs) is read, read-only: nothing is created but a refresh request, nothing is renamed.
+    Fails (OracleError) when the lease is gone (released), belongs to another run, or is not held by
+    ``member``, the inventory host asking (the lease lists the hosts that took or joined the lock with its
+    credentials). A token past half its life is renewed by the run's keeper first, waiting up to ``wait`` s.
     """
 
     if not path:
         # the role's registered lock result has no lease file once the release has run
         raise OracleError('no lock is held by this run: it was released, or never taken; use the lock_session_lock variable only '
                           'between acquire and release', REASON_LOCK_LOST)
-    store = LeaseStore(os.path.dirname(path))
-    key = os.path.basename(path)[:-len('.json')] if path.endswith('.json') else os.path.basename(path)
-    lease = store.read(key)
-    if lease is None:
-        raise OracleError('no lock is held under %s: it was released, or never taken; use the lock_session_lock variable only '
-                          'between acquire and release' % path, REASON_LOCK_LOST)
-    if not run.same(lease.run):
-        raise OracleError('the lock recorded in %s belongs to %s, not to this run' % (path, lease.run.describe()), REASON_LOCK_LOST)
-    view = {'product': lease.product, 'endpoint': lease.endpoint, 'resource': lease.resource, 'user': lease.user,
-            'base_url': 'https://%s/rest/%s' % (lease.endpoint, lease.api_version) if lease.api_version else None}
-    if lease.product != 'sbc':
-        return view
-    token = Token(lease.token, lease.expires_at, lease.issued_at)
-    keeper = scope_key(run.ident, lease.product, lease.endpoint, lease.user)
-    if token.life_left_fraction() < ASK_REFRESH_AT and keeper_alive(store, keeper):
-        request = store.path(key) + '.refresh'
-        os.close(os.open(request, os.O_WRONLY | os.O_CREAT, 0o600))
-        deadline = clock() + wait
-        before = store.signature(key)
-        while clock() < deadline and os.path.exists(request) and store.signature(key) == before:
-            sleep(0.02)
-        lease = store.read(key) or lease
+    name = os.path.basename(path)
+    key = name[:-len('.json')] if name.endswith('.json') else ''
+    if not is_lease_key(key):
+        raise OracleError('%s is not a lease file of this collection; give the lease_file result of a config_lock or device_lock '
+                          'task' % path, REASON_BAD_INPUT)
+    with LeaseStore(os.path.dirname(path), create=False) as store:
+        lease = store.read(key, set_aside=False)
+        if lease is None:
+            raise OracleError('no lock is held under %s: it was released, or never taken; use the lock_session_lock variable only '
+                              'between acquire and release' % path, REASON_LOCK_LOST)
+        if not run.same(lease.run):
+            raise OracleError('the lock recorded in %s belongs to %s, not to this run' % (path, lease.run.describe()), REASON_LOCK_LOST)
+        if member is not None and lease.holders and member not in lease.holders:
+            raise OracleError('the lock recorded in %s is held by host(s) %s of this run, not by %s; use it from a host that took it'
+                              % (path, ', '.join(lease.holders), member), REASON_LOCK_LOST)
+        view = {'product': lease.product, 'endpoint': lease.endpoint, 'resource': lease.resource, 'user': lease.user,
+                'base_url': 'https://%s/rest/%s' % (lease.endpoint, lease.api_version) if lease.api_version else None}
+        if lease.product != 'sbc':
+            return view
         token = Token(lease.token, lease.expires_at, lease.issued_at)
+        keeper = scope_key(run.ident, lease.product, lease.endpoint, lease.user)
+        if token.life_left_fraction() < ASK_REFRESH_AT and keeper_alive(store, keeper):
+            request = key + '.json.refresh'
+            store.touch(request)
+            deadline = clock() + wait
+            before = store.signature(key)
+            while clock() < deadline and store.exists(request) and store.signature(key) == before:
+                sleep(0.02)
+            lease = store.read(key, set_aside=False) or lease
+            token = Token(lease.token, lease.expires_at, lease.issued_at)
     if token.remaining() <= 0:
         raise OracleError('the token that held the configuration lock on %s expired at %s, so the lock may be gone'
                           % (lease.endpoint, time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(lease.expires_at))), REASON_LOCK_LOST)
@@ -576,9 +592,12 @@ def main(argv):
     config = json.loads(sys.stdin.read())
     sys.stdin.close()
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
-    keeper = Keeper(LeaseStore(directory), key, pid_fd, config)
-    with open(_pid_path(keeper.store, key), 'w') as handle:
-        handle.write('%d\n' % os.getpid())
+    keeper = None
+    store = LeaseStore(directory, create=False, warn=lambda message: keeper.log(message))
+    keeper = Keeper(store, key, pid_fd, config)
+    # the descriptor the starter opened (never through a link) and locked: the pid goes into that very file
+    os.ftruncate(pid_fd, 0)
+    os.pwrite(pid_fd, ('%d\n' % os.getpid()).encode('ascii'), 0)
     return keeper.serve()
 
 

@@ -11,7 +11,7 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._argspec import SBC_SPEC
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_lock import ConfigLock
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import OracleError, Redactor
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import Lease, LeaseStore, Run, lease_key
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import Lease, LeaseStore, Run, lease_key, make_proof
 from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._action import ModuleShim
 
 ENDPOINT = 'sbc.test:443'
@@ -21,18 +21,25 @@ OTHER_ALIVE = Run('ctl', 2000, 222)
 
 
 class FakeHttp:
+    endpoint = ENDPOINT
+
     def close(self):
         pass
 
 
-class FakeSbc:
-    """Scripted SBC: ``lock_answers``/``unlock_answers`` are consumed in order (an exception is raised)."""
+class FakeSbc(_sbc.SbcClient):
+    """Scripted SBC: ``lock_answers``/``unlock_answers`` are consumed in order (an exception is raised).
+
+    Only the four calls that reach the device are scripted; what is built on them (release, holds,
+    refresh_holding) is the real client's.
+    """
 
     def __init__(self, lock_answers=(), unlock_answers=()):
         self.lock_answers = list(lock_answers)
         self.unlock_answers = list(unlock_answers)
         self.calls = []
         self.username = 'admin'
+        self.password = 'pw-secret'
         self.api_version = 'v1.2'
         self.version_pinned = False
         self.http = FakeHttp()
@@ -74,7 +81,7 @@ def make_task(tmp_path, client, run=ME, check_mode=False, diff=True, **args):
 def put_lease(store, run, token='held-token', expires_in=600, issued_ago=0):
     now = time.time()
     store.write(Lease('sbc', ENDPOINT, 'configuration', 'admin', run, token=token, issued_at=now - issued_ago,
-                      expires_at=now + expires_in, api_version='v1.2'))
+                      expires_at=now + expires_in, api_version='v1.2', proof=make_proof('admin', 'pw-secret')))
 
 
 @pytest.fixture(autouse=True)
@@ -107,13 +114,34 @@ def test_lock_already_ours_is_unchanged_and_silent_on_the_wire(tmp_path):
 
 
 def test_lock_ours_past_half_life_is_reauthenticated_and_the_lease_follows(tmp_path):
-    sbc = FakeSbc()
+    sbc = FakeSbc(lock_answers=[_sbc.LOCKED])
     task, module, store = make_task(tmp_path, sbc)
     put_lease(store, ME, expires_in=200, issued_ago=400)
     result = task.acquire()
     assert result['changed'] is False and result['token'] == 'tok-1'
-    assert sbc.calls == ['refresh']
+    # the lock is asked with the new token: a holder is granted it again, so the lock is known to follow the token
+    assert sbc.calls == ['refresh', ('lock', 'tok-1')]
     assert store.read(KEY).token == 'tok-1'
+
+
+def test_a_lock_left_on_the_old_token_at_reauthentication_is_moved(tmp_path):
+    sbc = FakeSbc(lock_answers=[_sbc.BUSY, _sbc.LOCKED], unlock_answers=[_sbc.RELEASED])
+    task, module, store = make_task(tmp_path, sbc)
+    put_lease(store, ME, expires_in=200, issued_ago=400)
+    result = task.acquire()
+    assert result['locked'] is True and store.read(KEY).token == 'tok-1'
+    assert sbc.calls == ['refresh', ('lock', 'tok-1'), ('unlock', 'held-token'), ('lock', 'tok-1')]
+    assert any('moved to the new token' in warning for warning in module._warnings)
+
+
+def test_a_lock_held_by_nobody_of_ours_after_reauthentication_is_lost(tmp_path):
+    revoked = OracleError('revoked', 'lock_lost', 401)
+    sbc = FakeSbc(lock_answers=[_sbc.BUSY], unlock_answers=[revoked, _sbc.REFUSED])
+    task, module, store = make_task(tmp_path, sbc)
+    put_lease(store, ME, expires_in=200, issued_ago=400)
+    with pytest.raises(OracleError) as err:
+        task.acquire()
+    assert err.value.reason == 'lock_lost' and store.read(KEY) is None
 
 
 def test_lock_ours_with_expired_token_says_the_lock_may_be_gone(tmp_path):
@@ -136,15 +164,27 @@ def test_lock_held_by_another_live_run_fails_without_asking_the_device(tmp_path)
     assert sbc.calls == []
 
 
-def test_lock_left_by_a_dead_run_is_adopted_with_a_warning(tmp_path):
-    sbc = FakeSbc()
+def test_lock_left_by_a_dead_run_is_adopted_once_the_sbc_confirms_it(tmp_path):
+    sbc = FakeSbc(lock_answers=[_sbc.LOCKED])
     task, module, store = make_task(tmp_path, sbc)
     put_lease(store, Run('ctl', 3000, 333))
     result = task.acquire()
     assert result['changed'] is True and result['holder'] == 'us' and result['diff']['before'] == {'holder': 'other run'}
     assert store.read(KEY).run.same(ME)
-    assert any('adopted' in warning for warning in module._warnings)
-    assert sbc.calls == []
+    assert any('adopted' in warning and 'confirmed' in warning for warning in module._warnings)
+    assert sbc.calls == [('lock', 'held-token')]
+
+
+def test_lock_left_by_a_dead_run_but_forced_free_and_retaken_is_not_adopted(tmp_path):
+    sbc = FakeSbc(lock_answers=[_sbc.BUSY], unlock_answers=[_sbc.REFUSED])
+    task, module, store = make_task(tmp_path, sbc)
+    put_lease(store, Run('ctl', 3000, 333))
+    with pytest.raises(OracleError) as err:
+        task.acquire()
+    assert err.value.reason == 'lock_held' and err.value.detail['locked'] is False
+    assert sbc.calls == [('lock', 'held-token'), ('unlock', 'held-token'), 'authenticate', ('lock', 'tok-1')]
+    assert store.read(KEY) is None
+    assert any('no longer held by its token' in warning for warning in module._warnings)
 
 
 def test_expired_lease_of_a_dead_run_is_dropped_and_the_lock_taken_anew(tmp_path):
@@ -209,14 +249,17 @@ def test_unlock_ours_releases_and_removes_the_lease(tmp_path):
 
 
 def test_unlock_ours_that_the_device_no_longer_has_is_unchanged(tmp_path):
-    task, module, store = make_task(tmp_path, FakeSbc(unlock_answers=[_sbc.NOT_HELD]), state='unlocked')
+    sbc = FakeSbc(lock_answers=[_sbc.LOCKED], unlock_answers=[_sbc.REFUSED, _sbc.RELEASED])
+    task, module, store = make_task(tmp_path, sbc, state='unlocked')
     put_lease(store, ME)
     result = task.release()
     assert result['changed'] is False and store.read(KEY) is None and module._warnings
+    # whatever the 423 said, taking the lock showed it was free, and it was given back at once
+    assert sbc.calls == [('unlock', 'held-token'), ('lock', 'held-token'), ('unlock', 'held-token')]
 
 
 def test_unlock_ours_taken_over_by_someone_else_fails_and_leaves_it(tmp_path):
-    task, module, store = make_task(tmp_path, FakeSbc(unlock_answers=[_sbc.HELD_BY_OTHER]), state='unlocked')
+    task, module, store = make_task(tmp_path, FakeSbc(lock_answers=[_sbc.BUSY], unlock_answers=[_sbc.REFUSED]), state='unlocked')
     put_lease(store, ME)
     with pytest.raises(OracleError) as err:
         task.release()
@@ -234,18 +277,21 @@ def test_unlock_failing_on_the_device_keeps_the_lease_and_says_so(tmp_path):
 
 
 def test_unlock_without_lease_asks_the_device_and_reports_a_free_lock(tmp_path):
-    sbc = FakeSbc(unlock_answers=[_sbc.NOT_HELD])
+    sbc = FakeSbc(lock_answers=[_sbc.LOCKED], unlock_answers=[_sbc.RELEASED])
     task, module, store = make_task(tmp_path, sbc, state='unlocked')
     result = task.release()
     assert result['changed'] is False and result['holder'] == 'nobody'
-    assert sbc.calls == ['authenticate', ('unlock', 'tok-1')]
+    # a new token holds nothing: only taking the lock tells free from held, and free is given back at once
+    assert sbc.calls == ['authenticate', ('lock', 'tok-1'), ('unlock', 'tok-1')]
 
 
 def test_unlock_without_lease_of_a_foreign_lock_fails_and_never_touches_it(tmp_path):
-    task, module, store = make_task(tmp_path, FakeSbc(unlock_answers=[_sbc.HELD_BY_OTHER]), state='unlocked')
+    sbc = FakeSbc(lock_answers=[_sbc.BUSY])
+    task, module, store = make_task(tmp_path, sbc, state='unlocked')
     with pytest.raises(OracleError) as err:
         task.release()
     assert err.value.reason == 'lock_held' and 'not ours to release' in err.value.msg
+    assert sbc.calls == ['authenticate', ('lock', 'tok-1')]
 
 
 def test_unlock_of_another_live_runs_lock_fails_without_traffic(tmp_path):

@@ -12,7 +12,7 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._argspec import SDM_SPEC
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_lock import DeviceLock, canonical_order, main_body
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import OracleError, Redactor
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import Lease, LeaseStore, Run, lease_key
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import Lease, LeaseStore, Run, lease_key, make_proof
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sdm import DONE, REFUSED, Answer
 from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._action import ModuleShim
 
@@ -58,6 +58,7 @@ class FakeSdm:
         self.answers = dict((key, list(value)) for key, value in (answers or {}).items())
         self.calls = []
         self.username = 'prov1'
+        self.password = 'pw-secret'
         self.logged_in = False
         self.http = FakeHttp()
         self.keep_alive_error = None
@@ -117,8 +118,8 @@ def key(device_id):
     return lease_key('sdm', ENDPOINT, 'device:%s' % device_id)
 
 
-def put_lease(store, device_id, run, user='prov1'):
-    store.write(Lease('sdm', ENDPOINT, 'device:%s' % device_id, user, run))
+def put_lease(store, device_id, run, user='prov1', password='pw-secret', holders=('',)):
+    store.write(Lease('sdm', ENDPOINT, 'device:%s' % device_id, user, run, proof=make_proof(user, password), holders=list(holders)))
 
 
 def held(store):
@@ -278,7 +279,7 @@ def test_lock_some_ours_takes_only_the_rest(tmp_path):
     assert result['diff']['before'] == {'holder': {'ID1': 'us', 'ID2': 'nobody'}}
 
 
-def test_lease_of_a_dead_run_of_this_user_is_adopted_with_a_warning(tmp_path):
+def test_lease_of_a_dead_run_of_this_user_is_adopted_once_the_sdm_confirms_it(tmp_path):
     sdm = FakeSdm()
     task, module, store = make_task(tmp_path, sdm, device_id=['ID1'])
     put_lease(store, 'ID1', DEAD)
@@ -286,8 +287,27 @@ def test_lease_of_a_dead_run_of_this_user_is_adopted_with_a_warning(tmp_path):
     assert result['changed'] is True and result['holder'] == {'ID1': 'us'}
     assert result['diff']['before'] == {'holder': {'ID1': 'other run'}}
     assert store.read(key('ID1')).run.same(ME)
-    assert any('adopted' in warning and 'ID1' in warning for warning in module._warnings)
-    assert sdm.calls == []
+    assert any('adopted' in warning and 'ID1' in warning and 'confirmed' in warning for warning in module._warnings)
+    assert sdm.actions() == [('ID1', 'Lock')]
+
+
+def test_lease_of_a_dead_run_whose_lock_was_forced_free_and_retaken_is_not_adopted(tmp_path):
+    sdm = FakeSdm({('ID1', 'Lock'): [refused(400, 'locked')], ('ID1', 'Unlock'): [refused(400, 'not yours')]})
+    task, module, store = make_task(tmp_path, sdm, device_id=['ID1'])
+    put_lease(store, 'ID1', DEAD)
+    with pytest.raises(OracleError) as err:
+        lock(task)
+    assert err.value.reason == 'lock_held' and err.value.detail['locked'] is False
+    assert sdm.actions() == [('ID1', 'Lock'), ('ID1', 'Unlock'), ('ID1', 'Lock')] and held(store) == []
+    assert any('no longer held by user prov1' in warning for warning in module._warnings)
+
+
+def test_lease_of_a_dead_run_is_adopted_where_the_sdm_refuses_a_second_lock_by_its_holder(tmp_path):
+    sdm = FakeSdm({('ID1', 'Lock'): [refused(409, 'already locked'), OK]})
+    task, module, store = make_task(tmp_path, sdm, device_id=['ID1'])
+    put_lease(store, 'ID1', DEAD)
+    result = lock(task)
+    assert result['locked'] is True and sdm.actions() == [('ID1', 'Lock'), ('ID1', 'Unlock'), ('ID1', 'Lock')]
 
 
 def test_lease_of_a_dead_run_of_another_user_is_dropped_and_the_device_locked_anew(tmp_path):
@@ -616,15 +636,16 @@ def test_unlock_ours_taken_over_meanwhile_fails_and_leaves_it(tmp_path, status):
     assert sdm.actions() == [('ID1', 'Unlock'), ('ID1', 'Lock')] and held(store) == []
 
 
-@pytest.mark.parametrize('status', [403, 423])
-def test_unlock_ours_refused_as_foreign_fails_without_a_probe(tmp_path, status):
-    sdm = FakeSdm({('ID1', 'Unlock'): [refused(status, 'Device ID1 is locked by user prov2', 'prov2')]})
+@pytest.mark.parametrize('status', [400, 403, 409, 423])
+def test_unlock_ours_refused_as_foreign_is_settled_by_a_lock_probe(tmp_path, status):
+    sdm = FakeSdm({('ID1', 'Unlock'): [refused(status, 'Device ID1 is locked by user prov2', 'prov2')],
+                   ('ID1', 'Lock'): [refused(status, 'Device ID1 is locked by user prov2', 'prov2')]})
     task, module, store = make_task(tmp_path, sdm, device_id=['ID1'], state='unlocked')
     put_lease(store, 'ID1', ME)
     with pytest.raises(OracleError) as err:
         unlock(task)
     assert err.value.reason == 'lock_held' and 'user prov2' in err.value.msg
-    assert sdm.actions() == [('ID1', 'Unlock')] and held(store) == []
+    assert sdm.actions() == [('ID1', 'Unlock'), ('ID1', 'Lock')] and held(store) == []
 
 
 def test_unlock_without_lease_of_a_free_device_probes_and_is_unchanged(tmp_path):

@@ -38,12 +38,13 @@ def test_lock_relock_unlock_unlock_is_idempotent(ansible, emulator):
     play = ansible.run('config_lock/idempotency.yml')
     assert play.returncode == 0, play
     events = emulator.audit('sbc1')
-    assert [event['event'] for event in events] == ['grant', 'release']
+    # the release of nothing takes the free lock for an instant to learn that it is free, and gives it back
+    assert [event['event'] for event in events] == ['grant', 'release', 'grant', 'release']
     assert_never_two_holders(events)
     assert not emulator.sbc_lock_state()['held'] and not leases(ansible)
     routes = emulator.stats('sbc1')['by_route']
-    # acquire = token + lock; re-lock = nothing; release = unlock; release of nothing = token + unlock probe
-    assert routes == {TOKEN: 2, LOCK: 1, UNLOCK: 2}
+    # acquire = token + lock; re-lock = nothing; release = unlock; release of nothing = token + lock + unlock
+    assert routes == {TOKEN: 2, LOCK: 2, UNLOCK: 2}
 
 
 def test_check_mode_changes_nothing_on_the_device(ansible, emulator):
@@ -174,7 +175,8 @@ def test_relock_answer_does_not_matter_to_a_run_that_holds_the_lock(switched, tm
     runner = PlaybookRunner(switched, tmp_path)
     play = runner.run('config_lock/idempotency.yml', env={'SBC_HOST': switched.sbc_host('sbc2')})
     assert play.returncode == 0, play
-    assert [event['event'] for event in switched.audit('sbc2')] == ['grant', 'release']
+    # the second pair is the release of nothing learning that the lock is free
+    assert [event['event'] for event in switched.audit('sbc2')] == ['grant', 'release', 'grant', 'release']
 
 
 BAD_INPUTS = {
@@ -228,7 +230,11 @@ def test_validate_certs_false_means_it_even_with_requests_ca_bundle_set(ansible,
     assert taken.returncode == 0, taken
     given = ansible.run('config_lock/lock_only.yml', extra_vars={'sbc_validate_certs': False, 'lock_state': 'unlocked'}, env=env)
     assert given.returncode == 0, given
-    assert [event['event'] for event in emulator.audit('sbc1')] == ['grant', 'release']
+    events = emulator.audit('sbc1')
+    assert_never_two_holders(events)
+    # the first run's keeper may have given the lock back before the second run asked; that one then learns
+    # that the lock is free by taking it for an instant
+    assert [event['event'] for event in events] in (['grant', 'release'], ['grant', 'release', 'grant', 'release'])
 
 
 def test_ca_path_means_it_even_with_requests_ca_bundle_set(ansible, emulator):

@@ -329,3 +329,79 @@ def test_a_local_release_wakes_the_waiter_at_once(tmp_path):
     assert result['changed'] is True and result['holder'] == 'us'
     assert granted_at - released_at[0] < 0.2
     assert sbc.calls == ['authenticate', ('lock', 'tok-1')]
+
+
+# -- whose lock it is ---------------------------------------------------------------------------------------
+
+
+def test_another_user_of_this_run_is_another_client(tmp_path):
+    sbc = FakeSbc(lock_answers=[_sbc.BUSY])
+    sbc.username, sbc.password = 'oper', 'oper-secret'
+    task, module, store = make_task(tmp_path, sbc, username='oper', password='oper-secret')
+    put_lease(store, ME, token='admins-token')
+    with pytest.raises(OracleError) as err:
+        task.acquire()
+    assert err.value.reason == 'lock_held' and err.value.detail['locked'] is False
+    assert 'admins-token' not in repr(err.value.detail) and sbc.calls == ['authenticate', ('lock', 'tok-1')]
+    assert store.read(KEY).token == 'admins-token'  # the lease of the user that holds it is left as it is
+
+
+def test_another_user_of_this_run_cannot_release_through_the_lease(tmp_path):
+    sbc = FakeSbc(lock_answers=[_sbc.BUSY])
+    sbc.username, sbc.password = 'oper', 'oper-secret'
+    task, module, store = make_task(tmp_path, sbc, username='oper', password='oper-secret', state='unlocked')
+    put_lease(store, ME, token='admins-token')
+    with pytest.raises(OracleError) as err:
+        task.release()
+    assert err.value.reason == 'lock_held' and store.read(KEY) is not None
+    assert ('unlock', 'admins-token') not in sbc.calls
+
+
+def test_the_same_user_with_a_wrong_password_gets_nothing_from_the_lease(tmp_path):
+    refused = OracleError('authentication on SBC x failed: username or password not accepted (401)', 'auth_failed', 401)
+
+    class WrongPassword(FakeSbc):
+        def authenticate(self):
+            self.calls.append('authenticate')
+            raise refused
+
+    sbc = WrongPassword()
+    sbc.password = 'wrong'
+    task, module, store = make_task(tmp_path, sbc, password='wrong')
+    put_lease(store, ME, token='admins-token')
+    for method in (task.acquire, task.release):
+        with pytest.raises(OracleError) as err:
+            method()
+        assert err.value.reason == 'auth_failed' and 'admins-token' not in repr(err.value.__dict__)
+    assert sbc.calls == ['authenticate', 'authenticate'] and store.read(KEY).token == 'admins-token'
+
+
+def test_a_changed_password_is_proven_by_one_sign_in_and_the_proof_renewed(tmp_path):
+    sbc = FakeSbc()
+    sbc.password = 'new-password'
+    task, module, store = make_task(tmp_path, sbc, password='new-password')
+    put_lease(store, ME)
+    assert task.acquire()['locked'] is True and sbc.calls == ['authenticate']
+    assert store.read(KEY).taken_with('admin', 'new-password') is True
+
+
+def test_hosts_of_one_run_share_the_lock_and_the_last_gives_it_back(tmp_path):
+    sbc = FakeSbc(lock_answers=[_sbc.LOCKED], unlock_answers=[_sbc.RELEASED])
+
+    def task_for(host, **args):
+        params = dict(host=ENDPOINT, username='admin', password='pw-secret', lease_dir=str(tmp_path / 'leases'))
+        params.update(args)
+        module = ModuleShim('config_lock', SBC_SPEC, params, False, False, host)
+        return ConfigLock(module, Redactor('pw-secret'), client=sbc, store=LeaseStore(params['lease_dir']), run=ME)
+
+    assert task_for('a').acquire()['changed'] is True
+    joined = task_for('b').acquire()
+    assert joined['changed'] is False and joined['locked'] is True and joined['holders'] == ['a', 'b']
+    left = task_for('a', state='unlocked').release()
+    assert left['changed'] is False and left['locked'] is True and left['holders'] == ['b']
+    outsider = task_for('c', state='unlocked').release()
+    assert outsider['changed'] is False and outsider['holders'] == ['b']
+    assert ('unlock', 'tok-1') not in sbc.calls
+    last = task_for('b', state='unlocked').release()
+    assert last['changed'] is True and last['locked'] is False
+    assert sbc.calls == ['authenticate', ('lock', 'tok-1'), ('unlock', 'tok-1')]

@@ -785,3 +785,53 @@ def test_many_forks_can_create_the_lease_directory_at_once(tmp_path):
             worker.join(30)
         assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
     assert failures == []
+
+
+# -- whose lock it is ---------------------------------------------------------------------------------------
+
+
+def test_another_user_of_this_run_asks_the_sdm_and_never_holds_it_through_the_lease(tmp_path):
+    sdm = FakeSdm({('ID1', 'Lock'): [refused(400, 'Device is locked by another user')]})
+    sdm.username, sdm.password = 'prov2', 'prov2-secret'
+    task, module, store = make_task(tmp_path, sdm, device_id=['ID1'], username='prov2', password='prov2-secret')
+    put_lease(store, 'ID1', ME)
+    with pytest.raises(OracleError) as err:
+        lock(task)
+    assert err.value.reason == 'lock_held' and err.value.detail['holder'] != {'ID1': 'us'}
+    assert sdm.actions() == [('ID1', 'Lock')] and store.read(key('ID1')).user == 'prov1'
+
+
+def test_the_same_user_with_a_wrong_password_fails_auth_and_touches_nothing(tmp_path):
+    class WrongPassword(FakeSdm):
+        def login(self):
+            self.calls.append('login')
+            raise OracleError('login of prov1 on SDM x failed: user ID or password not accepted (401)', 'auth_failed', 401)
+
+    sdm = WrongPassword()
+    sdm.password = 'wrong'
+    put_lease(LeaseStore(str(tmp_path / 'leases')), 'ID1', ME)
+    for state in ('locked', 'unlocked'):
+        task, module, store = make_task(tmp_path, sdm, device_id=['ID1'], password='wrong', state=state)
+        with pytest.raises(OracleError) as err:
+            lock(task) if state == 'locked' else unlock(task)
+        assert err.value.reason == 'auth_failed'
+    assert sdm.actions() == [] and held(store) == ['ID1']
+
+
+def test_hosts_of_one_run_share_a_device_and_the_last_gives_it_back(tmp_path):
+    sdm = FakeSdm()
+
+    def task_for(host, **args):
+        params = dict(host=ENDPOINT, username='prov1', password='pw-secret', lease_dir=str(tmp_path / 'leases'), device_id=['ID1'])
+        params.update(args)
+        module = ModuleShim('device_lock', SDM_SPEC, params, False, False, host)
+        return DeviceLock(module, Redactor('pw-secret'), client=sdm, store=LeaseStore(params['lease_dir']), run=ME)
+
+    assert lock(task_for('a'))['changed'] is True
+    joined = lock(task_for('b'))
+    assert joined['changed'] is False and joined['holders'] == ['a', 'b']
+    left = unlock(task_for('a', state='unlocked'))
+    assert left['changed'] is False and left['locked'] is True and left['holders'] == ['b']
+    assert sdm.actions() == [('ID1', 'Lock')]
+    last = unlock(task_for('b', state='unlocked'))
+    assert last['changed'] is True and sdm.actions() == [('ID1', 'Lock'), ('ID1', 'Unlock')]

@@ -2,6 +2,7 @@
 
 import os
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -12,7 +13,7 @@ import pytest
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import watch_run
 from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils import _keeper
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import OracleError
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import Lease, LeaseStore, Run, _proc_start_time
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import Lease, LeaseStore, Run, _proc_start_time, make_proof
 
 ENDPOINT = 'sbc.test:443'
 
@@ -329,3 +330,73 @@ def test_a_worker_the_keeper_never_saw_is_stopped_with_the_run_and_a_twin_plays_
                 continue
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.parametrize('content', ['null', '[]', '{"format": 2, "expires_at": "soon"}'])
+def test_an_odd_lease_file_beside_ours_is_set_aside_and_the_keeper_goes_on(tmp_path, content):
+    store = LeaseStore(str(tmp_path))
+    run = this_process()
+    store.write(sbc_lease(run))
+    odd = sbc_lease(run, endpoint='odd.test:443').key
+    with open(os.path.join(store.directory, odd + '.json'), 'w') as handle:
+        handle.write(content)
+    store._warn = lambda message: log.append(message)
+    keeper, log = make_keeper(store, run)
+    assert [lease.endpoint for lease in keeper.mine()] == [ENDPOINT]
+    assert any('set aside' in line for line in log)
+
+
+def test_a_keeper_never_uses_a_lease_its_credentials_did_not_take(tmp_path):
+    store = LeaseStore(str(tmp_path))
+    run = this_process()
+    lease = sbc_lease(run)
+    lease.proof = make_proof('admin', 'another-password')
+    store.write(lease)
+    assert make_keeper(store, run)[0].mine() == []
+    lease.proof = make_proof('admin', 'pw-secret')
+    store.write(lease)
+    assert len(make_keeper(store, run)[0].mine()) == 1
+
+
+def test_the_view_answers_only_a_host_that_holds_the_lock(tmp_path):
+    store = LeaseStore(str(tmp_path))
+    lease = sbc_lease(this_process())
+    lease.holders = ['sbc-a', 'sbc-b']
+    store.write(lease)
+    assert _keeper.lease_view(store.path(lease.key), this_process(), member='sbc-b')['token'] == 'tok-1'
+    with pytest.raises(OracleError) as failure:
+        _keeper.lease_view(store.path(lease.key), this_process(), member='sbc-c')
+    assert failure.value.reason == 'lock_lost' and 'sbc-a, sbc-b' in failure.value.msg
+
+
+@pytest.mark.parametrize('name', ['notes.json', 'keeper.log', '../x.json', 'sbc_x-0123456789.json.corrupt-1'])
+def test_the_view_reads_only_lease_files_and_changes_nothing(tmp_path, name):
+    store = LeaseStore(str(tmp_path / 'leases'))
+    path = os.path.join(store.directory, name)
+    if '..' not in name:
+        with open(path, 'w') as handle:
+            handle.write('{"a": 1}')
+    before = sorted(os.listdir(store.directory))
+    with pytest.raises(OracleError) as failure:
+        _keeper.lease_view(path, this_process())
+    assert failure.value.reason == 'bad_input' and sorted(os.listdir(store.directory)) == before
+
+
+def test_the_view_does_not_set_a_bad_lease_aside(tmp_path):
+    store = LeaseStore(str(tmp_path))
+    key = sbc_lease(this_process()).key
+    with open(os.path.join(store.directory, key + '.json'), 'w') as handle:
+        handle.write('null')
+    with pytest.raises(OracleError) as failure:
+        _keeper.lease_view(store.path(key), this_process())
+    assert failure.value.reason == 'lease_error' and os.listdir(store.directory).count(key + '.json') == 1
+
+
+def test_the_view_refuses_a_directory_others_can_write(tmp_path):
+    store = LeaseStore(str(tmp_path / 'leases'))
+    lease = sbc_lease(this_process())
+    store.write(lease)
+    os.chmod(store.directory, 0o777)
+    with pytest.raises(OracleError) as failure:
+        _keeper.lease_view(store.path(lease.key), this_process())
+    assert failure.value.reason == 'lease_error' and stat.S_IMODE(os.stat(store.directory).st_mode) == 0o777

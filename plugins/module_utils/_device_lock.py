@@ -60,7 +60,7 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock im
     standing_for,
     watch_run,
 )
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import connection_from_params
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import connection_from_params, device_ids_from_params, group_from_params
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sdm import DEFAULT_PORT, SdmClient
 
 def canonical_order(device_ids):
@@ -88,6 +88,9 @@ class DeviceLock:
         self.params = params
         conn = connection_from_params(params, 'SDM', DEFAULT_PORT, redactor)
         self.endpoint = conn.endpoint
+        # ids go into URL paths and lease names: checked before any traffic, one canonical spelling each
+        self.device_ids = device_ids_from_params(params)
+        self.group = group_from_params(params)
         self.store = store or LeaseStore(params['lease_dir'], warn=module.warn)
         self.run = run or Run.current()
         self.member = member_name(module)
@@ -149,8 +152,8 @@ class DeviceLock:
 
     def targets(self):
         params = self.params
-        if params.get('group'):
-            nf_id, group_id = params['group']['nf_id'], params['group']['group_id']
+        if self.group:
+            nf_id, group_id = self.group
             members = canonical_order(device['id'] for device in self._session().devices()
                                       if device.get('nfId') == nf_id and group_id in (device.get('groupId'), device.get('parentGroupId')))
             if not members:
@@ -161,9 +164,7 @@ class DeviceLock:
         if params.get('device'):
             device_ids = self._resolve(params['device'])
         else:
-            device_ids = [device_id.strip() for device_id in params['device_id'] if device_id and device_id.strip()]
-            if not device_ids:
-                raise OracleError('device_id is empty: give one or more SDM device ids, e.g. ID18', REASON_BAD_INPUT)
+            device_ids = self.device_ids
         return [Target('device %s' % device_id, [device_id], self._device_sender(device_id)) for device_id in canonical_order(device_ids)]
 
     def _device_sender(self, device_id):

@@ -6,24 +6,38 @@
 # This file is for internal use by the oracle_comms.provisioning collection only.
 # It may change, or be removed, at any time, without notice.
 
-"""Option handling shared by the modules: checks that turn bad input into one actionable line."""
+"""Option handling shared by the modules: checks that turn bad input into one actionable line, before any traffic."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import math
 import os
 import re
 
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import REASON_BAD_INPUT, OracleError, parse_host
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._endpoint import canonical_id, parse_host, shown
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import REASON_BAD_INPUT, OracleError
 
-_VERSION_RE = re.compile(r'^v\d+\.\d+$')
+#: ASCII digits only: a Unicode digit would pass ``\d`` and end up in every URL.
+_VERSION_RE = re.compile(r'^v\d+\.\d+\Z', re.ASCII)
+_CONTROL_RE = re.compile(r'[\x00-\x1f\x7f-\x9f\u2028\u2029]')
+
+#: (low, low included, high) of each number of seconds: finite, and bounded so that no deadline overflows a clock.
+TIMEOUT_RANGE = (0.0, False, 3600.0)
+WAIT_TIMEOUT_RANGE = (0.0, True, 86400.0)
+#: 1 s, not more: lab SBCs and the emulator's short-token tests use lifetimes of a few seconds.
+TOKEN_LIFETIME_RANGE = (1.0, True, 86400.0)
 
 
 class Connection:
-    """Validated connection settings of one device."""
+    """Validated connection settings of one device.
 
-    def __init__(self, endpoint, username, password, validate_certs, ca_path, timeout, api_version):
+    ``wait_timeout`` and ``token_lifetime`` are the checked floats, or None where the task has no such option.
+    """
+
+    def __init__(self, endpoint, username, password, validate_certs, ca_path, timeout, api_version, wait_timeout=None,
+                 token_lifetime=None):
         self.endpoint = endpoint
         self.username = username
         self.password = password
@@ -31,31 +45,116 @@ class Connection:
         self.ca_path = ca_path
         self.timeout = timeout
         self.api_version = api_version
+        self.wait_timeout = wait_timeout
+        self.token_lifetime = token_lifetime
+
+
+def _bad(msg):
+    return OracleError(msg, REASON_BAD_INPUT)
+
+
+def seconds(value, option, bounds, env=None):
+    """``value`` as a finite float within ``bounds`` (low, low included, high); OracleError(bad_input) naming ``option`` if not.
+
+    Accepts int, float and numeric text (Ansible hands over floats; a keeper or a test may not); refuses
+    booleans, nan, infinities and numbers too large for a float.
+    """
+    low, low_included, high = bounds
+    where = ' (or %s)' % env if env else ''
+    wanted = '%s %s and at most %s seconds' % ('at least' if low_included else 'more than', _number_text(low), _number_text(high))
+    try:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise TypeError(value)
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise _bad('%s must be a number, %s, not %s; set %s%s' % (option, wanted, shown(value, 40), option, where))
+    if not math.isfinite(number) or number < low or (number == low and not low_included) or number > high:
+        raise _bad('%s must be %s, not %s; set %s%s' % (option, wanted, shown(value, 40), option, where))
+    return number
+
+
+def _number_text(number):
+    return '%d' % number if number == int(number) else '%s' % number
+
+
+def _present(params, name, prefix):
+    value = params.get(name)
+    if value is None or value == '':
+        raise _bad('%s is not set: give the %s option or set %s_%s in the environment' % (name, name, prefix, name.upper()))
+    if not isinstance(value, str):
+        raise _bad('%s must be text, not %s; give it as a string' % (name, type(value).__name__))
+    return value
 
 
 def connection_from_params(params, prefix, default_port, redactor):
-    """Check the connection options of a ``prefix`` (SBC or SDM) task before any traffic, and return them.
+    """Check every connection and timing option of a ``prefix`` (SBC or SDM) task before any traffic, and return them.
 
-    Every problem is an OracleError(bad_input) that names the option and its environment variable.
+    Checks: ``host`` (see _endpoint.parse_host), ``username`` and ``password`` set (``username`` without control
+    characters), ``api_version`` of the form v1.2 in ASCII digits, ``timeout`` finite in (0, 3600],
+    ``wait_timeout`` finite in [0, 86400] and ``token_lifetime`` finite in [1, 86400] where the task has them,
+    and ``ca_path`` a readable file where certificates are checked. Every problem is an OracleError(bad_input)
+    that names the option (and its environment variable, where it has one).
     """
     if params.get('password'):
         redactor.add(params['password'])
-    for name in ('host', 'username', 'password'):
-        if not params.get(name):
-            raise OracleError('%s is not set: give the %s option or set %s_%s in the environment' % (name, name, prefix, name.upper()),
-                              REASON_BAD_INPUT)
-    endpoint = parse_host(params['host'], default_port)
-    ca_path = params.get('ca_path')
-    if ca_path and params.get('validate_certs', True):
-        if not os.path.isfile(ca_path) or not os.access(ca_path, os.R_OK):
-            raise OracleError('ca_path %s is not a readable file: point it at the PEM file of the CA that signed the %s certificate'
-                              % (ca_path, prefix), REASON_BAD_INPUT)
-    timeout = params.get('timeout')
-    if timeout is None or timeout <= 0:
-        raise OracleError('timeout must be a positive number of seconds, not %r' % (timeout,), REASON_BAD_INPUT)
-    if params.get('wait_timeout') is not None and params['wait_timeout'] < 0:
-        raise OracleError('wait_timeout must be 0 or more seconds, not %r' % (params['wait_timeout'],), REASON_BAD_INPUT)
+    host = _present(params, 'host', prefix)
+    username = _present(params, 'username', prefix)
+    password = _present(params, 'password', prefix)
+    endpoint = parse_host(host, default_port)
+    if _CONTROL_RE.search(username):
+        raise _bad('username %s contains control characters; give the user name alone' % shown(username))
     api_version = params.get('api_version') or None
-    if api_version and not _VERSION_RE.match(api_version):
-        raise OracleError('api_version %r is not of the form v1.2; use one the device lists' % api_version, REASON_BAD_INPUT)
-    return Connection(endpoint, params['username'], params['password'], params.get('validate_certs', True), ca_path, timeout, api_version)
+    if api_version is not None and (not isinstance(api_version, str) or not _VERSION_RE.match(api_version)):
+        raise _bad('api_version %s is not of the form v1.2 (ASCII digits, nothing around it); use one the device lists, or set '
+                   '%s_API_VERSION' % (shown(api_version, 40), prefix))
+    timeout = seconds(params.get('timeout'), 'timeout', TIMEOUT_RANGE, '%s_TIMEOUT' % prefix)
+    wait_timeout = None
+    if params.get('wait_timeout') is not None:
+        wait_timeout = seconds(params['wait_timeout'], 'wait_timeout', WAIT_TIMEOUT_RANGE)
+    token_lifetime = None
+    if params.get('token_lifetime') is not None:
+        token_lifetime = seconds(params['token_lifetime'], 'token_lifetime', TOKEN_LIFETIME_RANGE, '%s_TOKEN_LIFETIME' % prefix)
+    validate_certs = params.get('validate_certs', True)
+    ca_path = params.get('ca_path')
+    if ca_path and validate_certs:
+        if not isinstance(ca_path, str) or not os.path.isfile(ca_path) or not os.access(ca_path, os.R_OK):
+            raise _bad('ca_path %s is not a readable file: point it at the PEM file of the CA that signed the %s certificate, or set '
+                       '%s_CA_PATH' % (shown(ca_path), prefix, prefix))
+    return Connection(endpoint, username, password, validate_certs, ca_path, timeout, api_version, wait_timeout, token_lifetime)
+
+
+def device_ids_from_params(params):
+    """The SDM device ids a ``device_lock`` task names in ``device_id``, checked before any traffic.
+
+    Returns a list of canonical ids (each stripped and checked by _endpoint.canonical_id), duplicates
+    dropped, in the order given; an empty list when ``device_id`` is not given (the task names ``device``
+    or ``group`` instead). Raises OracleError(bad_input) naming ``device_id`` when the list is empty or
+    any item is empty or not an SDM id: one bad item fails the task, none is skipped.
+    """
+    items = params.get('device_id')
+    if items is None:
+        return []
+    if isinstance(items, (str, bytes)) or not isinstance(items, (list, tuple)):
+        items = [items]
+    if not items:
+        raise _bad('device_id is empty: give one or more SDM device ids, e.g. ID18')
+    device_ids = []
+    for index, item in enumerate(items):
+        option = 'device_id' if len(items) == 1 else 'device_id item %d' % (index + 1)
+        device_id = canonical_id(item, option)
+        if device_id not in device_ids:
+            device_ids.append(device_id)
+    return device_ids
+
+
+def group_from_params(params):
+    """``(nf_id, group_id)`` of a ``device_lock`` task's ``group``, each canonical (see device_ids_from_params), or None.
+
+    Raises OracleError(bad_input) naming ``group.nf_id`` or ``group.group_id`` when either is missing or not an SDM id.
+    """
+    group = params.get('group')
+    if not group:
+        return None
+    if not isinstance(group, dict):
+        raise _bad('group must be a dictionary with nf_id and group_id, e.g. {nf_id: ID101, group_id: ID201}')
+    return tuple(canonical_id('' if group.get(name) is None else group[name], 'group.%s' % name) for name in ('nf_id', 'group_id'))

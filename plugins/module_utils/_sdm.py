@@ -15,6 +15,7 @@ __metaclass__ = type
 import json
 import re
 
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._endpoint import path_segment
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import (
     REASON_AUTH,
     OracleError,
@@ -165,12 +166,14 @@ class SdmClient:
 
     def device_action(self, device_id, action):
         """Send ``Lock`` or ``Unlock`` for one device; DONE on 200/204, else REFUSED with the SDM's words."""
-        return self._action('inventory/deviceMgmt/devices/%s/action' % device_id, action, 'device %s' % device_id)
+        # ids are checked where the user gives them; encoding here keeps one the SDM's inventory gave in its segment too
+        return self._action('inventory/deviceMgmt/devices/%s/action' % path_segment(device_id, 'device id'), action,
+                            'device %s' % device_id)
 
     def group_action(self, nf_id, group_id, action):
         """Send ``Lock`` or ``Unlock`` for a device group of a network function."""
-        return self._action('inventory/nfMgmt/nfs/%s/groups/%s/action' % (nf_id, group_id), action,
-                            'device group %s of NF %s' % (group_id, nf_id))
+        path = 'inventory/nfMgmt/nfs/%s/groups/%s/action' % (path_segment(nf_id, 'nf_id'), path_segment(group_id, 'group_id'))
+        return self._action(path, action, 'device group %s of NF %s' % (group_id, nf_id))
 
     def _send_action(self, path, action):
         # Unlock is safe to repeat; a Lock whose answer got lost is repeated by the caller's wait loop.

@@ -155,11 +155,11 @@ def test_device_ids_need_no_lookup(tmp_path):
     assert sdm.calls == []
 
 
-def test_empty_device_ids_are_bad_input(tmp_path):
-    task, module, store = make_task(tmp_path, FakeSdm(), device_id=['', ' '])
+def test_empty_device_ids_are_bad_input_before_any_request(tmp_path):
+    sdm = FakeSdm()
     with pytest.raises(OracleError) as err:
-        task.targets()
-    assert err.value.reason == 'bad_input' and 'device_id' in err.value.msg
+        make_task(tmp_path, sdm, device_id=['', ' '])
+    assert err.value.reason == 'bad_input' and 'device_id' in err.value.msg and sdm.calls == []
 
 
 @pytest.mark.parametrize('name, device_id', [

@@ -13,9 +13,13 @@ class ModuleDocFragment:
 options:
   state:
     description:
-      - V(locked) takes the lock, or keeps it when this run already holds it.
-      - V(unlocked) gives back a lock this run holds. Releasing what nobody holds changes nothing;
-        releasing a lock someone else holds fails and leaves it alone.
+      - V(locked) takes the lock, or keeps it when this run already holds it with the same credentials.
+        Another user, even in the same run, is another client: it waits like anyone else. The same user with
+        a password that is not the one that took the lock fails with V(auth_failed).
+      - Several inventory hosts of one run that lock the same device share the lock (RV(holders)).
+      - V(unlocked) gives back a lock this run holds; while other hosts of the run still hold it, this host
+        only lets go of it, and the last one gives it back on the device. Releasing what nobody holds
+        changes nothing; releasing a lock someone else holds fails and leaves it alone.
     type: str
     choices: [locked, unlocked]
     default: locked
@@ -29,6 +33,8 @@ options:
   lease_dir:
     description:
       - Directory of the lease record, where this controller remembers the locks it holds (created 0700, files 0600).
+      - It must be a real directory owned by the user running the task and not writable by group or others;
+        its permissions are never changed. Anything else fails with V(lease_error) before any traffic.
       - Use a persistent path in AWX execution environments so that a later job can recover a lock a cancelled one left.
       - If not set, the environment variable E(ORACLE_COMMS_LEASE_DIR) is used, else C(~/.ansible/oracle_comms/leases).
     type: path
@@ -60,7 +66,7 @@ requirements:
 attributes:
   check_mode:
     support: full
-    description: Predicts from the lease record; sends nothing to the device.
+    description: Predicts from the lease record; changes nothing on the device (a sign-in may prove the credentials).
   diff_mode:
     support: full
     description: Shows the holder before and after.

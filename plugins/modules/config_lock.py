@@ -105,6 +105,14 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+holders:
+  description:
+    - The inventory hosts of this run that hold the lock after the task. Hosts of one run that lock the same
+      SBC share the lock; it is given back on the device when the last of them releases it.
+  returned: when this run holds the lock after the task
+  type: list
+  elements: str
+  sample: [sbc-east-1, sbc-east-2]
 locked:
   description: Whether this run holds the lock after the task.
   returned: always

@@ -102,6 +102,14 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+holders:
+  description:
+    - The inventory hosts of this run that hold the lock after the task. Hosts of one run that lock the same
+      device share the lock; it is given back on the device when the last of them releases it.
+  returned: when this run holds the lock after the task
+  type: list
+  elements: str
+  sample: [sbc-east-1, sbc-east-2]
 device_ids:
   description: The devices the task acted on, in canonical order.
   returned: always

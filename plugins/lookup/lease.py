@@ -93,8 +93,8 @@ _raw:
 from ansible.errors import AnsibleError
 from ansible.plugins.lookup import LookupBase
 
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import OracleError
-from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._keeper import lease_view
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import OracleError
+from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._lease_view import lease_view
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import Run
 
 

@@ -14,15 +14,12 @@ __metaclass__ = type
 
 import time
 
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import (
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import (
     REASON_LOCK_HELD,
     REASON_LOCK_LOST,
-    REASON_NETWORK,
-    REASON_SERVER_ERROR,
-    REASON_BAD_RESPONSE,
-    HttpClient,
     OracleError,
 )
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import HttpClient
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import (
     FREE,
     ORPHAN,
@@ -45,13 +42,11 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock im
     RELEASED,
     Waiter,
     lock_result,
-    member_name,
     standing_for,
-    watch_run,
+    undo_if_answer_lost,
 )
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import connection_from_params
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import SbcLockOptions
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc import (
-    DEFAULT_PORT,
     LOCKED,
     SbcClient,
     Token,
@@ -75,26 +70,30 @@ def _state(holder):
 class ConfigLock:
     """One ``config_lock`` task: everything it needs, and the two ways it can go (acquire, release)."""
 
-    def __init__(self, module, redactor, client=None, store=None, run=None):
-        params = module.params
-        self.module = module
-        self.params = params
-        conn = connection_from_params(params, 'SBC', DEFAULT_PORT, redactor)
+    def __init__(self, options, host, redactor, client=None, store=None, run=None):
+        """``options``: SbcLockOptions; ``host``: the LockHost running the task; the rest for tests and the keeper."""
+        self.options = options
+        self.host = host
+        conn = options.connection
         self.endpoint = conn.endpoint
-        self.store = store or LeaseStore(params['lease_dir'], warn=module.warn)
+        self.store = store or LeaseStore(options.lease_dir, warn=host.warn)
         self.run = run or Run.current()
-        self.member = member_name(module)
+        self.member = host.member
         self.key = lease_key('sbc', self.endpoint.netloc, RESOURCE)
         self.client = client or SbcClient(
             HttpClient(self.endpoint, 'SBC', conn.validate_certs, conn.ca_path, conn.timeout, redactor),
-            conn.username, conn.password, conn.api_version, params['token_lifetime'])
+            conn.username, conn.password, conn.api_version, options.token_lifetime)
         self.redactor = redactor
-        self.waiter = Waiter(params['wait_timeout'])
+        self.waiter = Waiter(options.wait_timeout)
         self.given_token = None
-        if params.get('token'):
-            redactor.add(params['token'])
+        if options.token:
             # Oracle gives no expiry with a token; one handed to us is assumed to have its whole life ahead.
-            self.given_token = Token(params['token'], time.time() + params['token_lifetime'])
+            self.given_token = Token(options.token, time.time() + options.token_lifetime)
+
+    def close(self):
+        """Close the connection and the lease directory (the task is over)."""
+        self.client.close()
+        self.store.close()
 
     # -- results ----------------------------------------------------------------------------------
 
@@ -105,13 +104,13 @@ class ConfigLock:
             extra['lease_file'] = self.store.path(self.key)
             extra['base_url'] = '%s/rest/%s' % (self.endpoint.base_url, lease.api_version)
             extra['holders'] = list(lease.holders)
-            if self.params['return_token']:
+            if self.options.return_token:
                 # The token is the caller's to use (register), never to show: a result carrying it is
                 # censored by every callback, at any verbosity, even where the task forgot no_log.
                 extra['token'] = lease.token
                 extra['_ansible_no_log'] = True
         return lock_result(changed, after == HOLDER_US, after, _state(before), _state(after),
-                           self.waiter, self.module._diff, **extra)
+                           self.waiter, self.host.diff, **extra)
 
     def _held_error(self, holder, other_run=None):
         if holder == HOLDER_OTHER_RUN:
@@ -119,7 +118,7 @@ class ConfigLock:
         else:
             who = 'another user or session'
         msg = 'configuration lock on %s is held by %s; waited %s s' % (self.endpoint, who, int(round(self.waiter.waited)))
-        if not self.params['wait_timeout']:
+        if not self.options.wait_timeout:
             msg += '; set wait_timeout to wait for it'
         return OracleError(msg, REASON_LOCK_HELD, detail={'holder': holder, 'locked': False, 'waited': self.waiter.waited,
                                                           'attempts': self.waiter.attempts})
@@ -138,7 +137,7 @@ class ConfigLock:
         """Take the lock, or keep it when this run holds it; then make sure a keeper watches the run."""
         result = self._acquire()
         if result['locked']:
-            watch_run(self.module, self.store, 'sbc', self.endpoint.netloc, self.client.username, self.run)
+            self.host.lock_held(self.store, self.options, self.run)
         return result
 
     def _acquire(self):
@@ -151,7 +150,7 @@ class ConfigLock:
                 standing = self._standing(lease)
                 if standing == ORPHAN and lease.expired():
                     # The SBC freed that lock when its token expired: nothing of it is left to adopt.
-                    self.module.warn('lease of %s for %s had expired with its token; the SBC has freed that lock' % (
+                    self.host.warn('lease of %s for %s had expired with its token; the SBC has freed that lock' % (
                         lease.run.describe(), self.endpoint))
                     self.store.delete(self.key)
                     lease, standing = None, FREE
@@ -164,11 +163,11 @@ class ConfigLock:
                     lease, standing = None, FREE
                 if standing == OTHER_RUN:
                     holder, other_run = HOLDER_OTHER_RUN, lease.run
-                    if self.module.check_mode:
+                    if self.host.check_mode:
                         return self._result(True, holder, HOLDER_US)
                 else:
                     # No lease, or one taken with other credentials: the SBC decides, as for any other client.
-                    if self.module.check_mode:
+                    if self.host.check_mode:
                         return self._result(True, HOLDER_UNKNOWN, HOLDER_US)
                     if token is None or (token is not self.given_token and token.remaining() < FRESH_ENOUGH):
                         token = self.client.authenticate()
@@ -179,17 +178,9 @@ class ConfigLock:
                 raise self._held_error(holder, other_run)
 
     def _try_lock(self, token):
-        try:
-            return self.client.lock(token)
-        except OracleError as exc:
-            if exc.reason in (REASON_NETWORK, REASON_SERVER_ERROR, REASON_BAD_RESPONSE) and token is not self.given_token:
-                # The lock may have been granted before the answer got lost: give back whatever our own
-                # new token might hold, so nothing is left locked because of the failure.
-                try:
-                    self.client.unlock(token)
-                except OracleError:
-                    pass
-            raise
+        if token is self.given_token:
+            return self.client.lock(token)  # the caller's token may hold other things: never undone by us
+        return undo_if_answer_lost(lambda: self.client.lock(token), lambda: self.client.unlock(token))
 
     def _granted(self, token):
         lease = Lease('sbc', self.endpoint.netloc, RESOURCE, self.client.username, self.run, token=token.value,
@@ -209,7 +200,7 @@ class ConfigLock:
             self.store.delete(self.key)
             raise OracleError('the token that held the configuration lock on %s expired at %s, so the lock may be gone; lock again'
                               % (self.endpoint, _iso(lease.expires_at)), REASON_LOCK_LOST)
-        if self.module.check_mode:
+        if self.host.check_mode:
             return self._result(False, HOLDER_US, HOLDER_US, lease)
         dirty = self._fresh(lease)
         if self.member is not None and self.member not in lease.holders:
@@ -221,7 +212,7 @@ class ConfigLock:
 
     def _adopt(self, lease):
         """Take over the lock of a run that is gone, once the SBC confirms its token still holds it; None if it does not."""
-        if self.module.check_mode:
+        if self.host.check_mode:
             return self._result(True, HOLDER_OTHER_RUN, HOLDER_US, lease)
         self._use_version_of(lease)
         try:
@@ -232,10 +223,10 @@ class ConfigLock:
             held = False
         if not held:
             self.store.delete(self.key)
-            self.module.warn('the configuration lock on %s left by %s, which is no longer running, was no longer held by its token '
+            self.host.warn('the configuration lock on %s left by %s, which is no longer running, was no longer held by its token '
                              '(forced free, or taken by another client); asking for it anew' % (self.endpoint, lease.run.describe()))
             return None
-        self.module.warn('adopted the configuration lock on %s left by %s, which is no longer running (the SBC confirmed that its '
+        self.host.warn('adopted the configuration lock on %s left by %s, which is no longer running (the SBC confirmed that its '
                          'token still holds it)' % (self.endpoint, lease.run.describe()))
         lease.run = self.run
         lease.holders = [] if self.member is None else [self.member]
@@ -259,7 +250,7 @@ class ConfigLock:
                 self.store.delete(self.key)
             raise
         if moved:
-            self.module.warn('%s: %s' % (self.endpoint, moved))
+            self.host.warn('%s: %s' % (self.endpoint, moved))
         lease.token, lease.issued_at, lease.expires_at = token.value, token.issued_at, token.expires_at
         return True
 
@@ -300,13 +291,13 @@ class ConfigLock:
                 return self._release_lease(lease)
             if standing == ORPHAN:
                 return self._release_lease(lease)
-            if self.module.check_mode:
+            if self.host.check_mode:
                 return self._result(False, HOLDER_UNKNOWN, HOLDER_UNKNOWN)
             return self._release_unleased()
 
     def _leave(self, lease, others):
         """Other hosts of this run still hold the lock: this host lets go of it, and the lock stays with them."""
-        if self.member in lease.holders and not self.module.check_mode:
+        if self.member in lease.holders and not self.host.check_mode:
             lease.holders = others
             self.store.write(lease)
         result = self._result(False, HOLDER_US, HOLDER_US, lease)
@@ -330,11 +321,11 @@ class ConfigLock:
         return self._result(outcome == RELEASED, HOLDER_US if outcome == RELEASED else HOLDER_NOBODY, HOLDER_NOBODY)
 
     def _release_lease(self, lease):
-        if self.module.check_mode:
+        if self.host.check_mode:
             return self._result(True, HOLDER_US, HOLDER_NOBODY)
         if lease.expired():
             self.store.delete(self.key)
-            self.module.warn('the token that held the configuration lock on %s expired at %s; the SBC had already freed the lock'
+            self.host.warn('the token that held the configuration lock on %s expired at %s; the SBC had already freed the lock'
                              % (self.endpoint, _iso(lease.expires_at)))
             return self._result(False, HOLDER_UNKNOWN, HOLDER_UNKNOWN)
         self._use_version_of(lease)
@@ -343,7 +334,7 @@ class ConfigLock:
         except OracleError as exc:
             if exc.reason == REASON_LOCK_LOST:
                 self.store.delete(self.key)
-                self.module.warn('the token that held the configuration lock on %s is no longer valid; the lock was already gone'
+                self.host.warn('the token that held the configuration lock on %s is no longer valid; the lock was already gone'
                                  % self.endpoint)
                 return self._result(False, HOLDER_UNKNOWN, HOLDER_UNKNOWN)
             raise OracleError('%s; the lock stays held by this run (its lease is kept) until released or until its token expires at %s'
@@ -352,7 +343,7 @@ class ConfigLock:
         if outcome == RELEASED:
             return self._result(True, HOLDER_US, HOLDER_NOBODY)
         if outcome == NOT_HELD:
-            self.module.warn('the configuration lock on %s was no longer held by our token (forced free, or expired); nothing to release'
+            self.host.warn('the configuration lock on %s was no longer held by our token (forced free, or expired); nothing to release'
                              % self.endpoint)
             return self._result(False, HOLDER_NOBODY, HOLDER_NOBODY)
         raise OracleError('the configuration lock on %s is now held by another user or session, not by this run; it was taken over '
@@ -360,11 +351,10 @@ class ConfigLock:
                           detail={'holder': HOLDER_FOREIGN, 'locked': False})
 
 
-def main_body(module, redactor):
-    """What ``config_lock`` does, for the action plugin and the module alike."""
-    task = ConfigLock(module, redactor)
+def main_body(params, host, redactor):
+    """What ``config_lock`` does with validated ``params``, for the action plugin and the module alike: its result."""
+    task = ConfigLock(SbcLockOptions(params, redactor), host, redactor)
     try:
-        return task.acquire() if module.params['state'] == 'locked' else task.release()
+        return task.acquire() if task.options.state == 'locked' else task.release()
     finally:
-        task.client.http.close()
-        task.store.close()
+        task.close()

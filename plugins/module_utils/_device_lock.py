@@ -22,16 +22,14 @@ import hashlib
 import os
 import re
 
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import (
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import (
     REASON_BAD_INPUT,
-    REASON_BAD_RESPONSE,
     REASON_LOCK_HELD,
-    REASON_NETWORK,
     REASON_NOT_FOUND,
     REASON_SERVER_ERROR,
-    HttpClient,
     OracleError,
 )
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import HttpClient
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import (
     FREE,
     ORPHAN,
@@ -55,13 +53,12 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock im
     Waiter,
     confirm_held,
     lock_result,
-    member_name,
     settle_release,
     standing_for,
-    watch_run,
+    undo_if_answer_lost,
 )
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import connection_from_params, device_ids_from_params, group_from_params
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sdm import DEFAULT_PORT, SdmClient
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import SdmLockOptions
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sdm import SdmClient
 
 def canonical_order(device_ids):
     """Unique ids in one order every run agrees on (ID2 before ID10), so overlapping sets cannot deadlock."""
@@ -82,21 +79,18 @@ class Target:
 class DeviceLock:
     """One ``device_lock`` task."""
 
-    def __init__(self, module, redactor, client=None, store=None, run=None):
-        params = module.params
-        self.module = module
-        self.params = params
-        conn = connection_from_params(params, 'SDM', DEFAULT_PORT, redactor)
+    def __init__(self, options, host, redactor, client=None, store=None, run=None):
+        """``options``: SdmLockOptions; ``host``: the LockHost running the task; the rest for tests and the keeper."""
+        self.options = options
+        self.host = host
+        conn = options.connection
         self.endpoint = conn.endpoint
-        # ids go into URL paths and lease names: checked before any traffic, one canonical spelling each
-        self.device_ids = device_ids_from_params(params)
-        self.group = group_from_params(params)
-        self.store = store or LeaseStore(params['lease_dir'], warn=module.warn)
+        self.store = store or LeaseStore(options.lease_dir, warn=host.warn)
         self.run = run or Run.current()
-        self.member = member_name(module)
+        self.member = host.member
         self.client = client or SdmClient(HttpClient(self.endpoint, 'SDM', conn.validate_certs, conn.ca_path, conn.timeout, redactor),
                                           conn.username, conn.password, conn.api_version)
-        self.waiter = Waiter(params['wait_timeout'])
+        self.waiter = Waiter(options.wait_timeout)
         self.before = {}
         self.after = {}
         self.taken = []
@@ -105,6 +99,12 @@ class DeviceLock:
         self.run_holders = set()
 
     # -- plumbing ---------------------------------------------------------------------------------
+
+    def close(self):
+        """Log out, close the connection and the lease directory (the task is over)."""
+        self.client.logout()
+        self.client.close()
+        self.store.close()
 
     def _session(self):
         if not self.client.logged_in:
@@ -145,15 +145,14 @@ class DeviceLock:
             os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         except OSError:
             return
-        self.module.warn('SDM device locks belong to the user %s, not to a run: runs on this controller are kept apart by the lease '
+        self.host.warn('SDM device locks belong to the user %s, not to a run: runs on this controller are kept apart by the lease '
                          'record, but jobs of the same user on other controllers are not' % self.client.username)
 
     # -- targets ----------------------------------------------------------------------------------
 
     def targets(self):
-        params = self.params
-        if self.group:
-            nf_id, group_id = self.group
+        if self.options.group:
+            nf_id, group_id = self.options.group
             members = canonical_order(device['id'] for device in self._session().devices()
                                       if device.get('nfId') == nf_id and group_id in (device.get('groupId'), device.get('parentGroupId')))
             if not members:
@@ -161,10 +160,10 @@ class DeviceLock:
                                   % (group_id, nf_id, self.endpoint, self.client.username), REASON_NOT_FOUND)
             return [Target('device group %s of NF %s' % (group_id, nf_id), members,
                            lambda action: self._session().group_action(nf_id, group_id, action))]
-        if params.get('device'):
-            device_ids = self._resolve(params['device'])
+        if self.options.devices:
+            device_ids = self._resolve(self.options.devices)
         else:
-            device_ids = self.device_ids
+            device_ids = self.options.device_ids
         return [Target('device %s' % device_id, [device_id], self._device_sender(device_id)) for device_id in canonical_order(device_ids)]
 
     def _device_sender(self, device_id):
@@ -197,15 +196,16 @@ class DeviceLock:
                 changed = self._acquire(target) or changed
         except OracleError as exc:
             self._give_back()
-            if exc.detail is not None:
-                exc.detail = self._detail({})  # the holders as they are after the give-back
-            raise
+            if exc.detail is None:
+                raise
+            # the holders as they are after the give-back
+            raise OracleError(exc.msg, exc.reason, exc.status, self._detail({}))
         except BaseException:
             self._give_back()
             raise
         result = self._result(changed)
         if result['locked']:
-            watch_run(self.module, self.store, 'sdm', self.endpoint.netloc, self.client.username, self.run)
+            self.host.lock_held(self.store, self.options, self.run)
         return result
 
     def _acquire(self, target):
@@ -221,16 +221,16 @@ class DeviceLock:
                     waiting_on = [device_id for device_id in ids if standings[device_id][1] == OTHER_RUN][0]
                     holders = dict((device_id, HOLDER_OTHER_RUN if standing == OTHER_RUN else HOLDER_UNKNOWN)
                                    for device_id, (_lease, standing) in standings.items())
-                    if self.module.check_mode:
+                    if self.host.check_mode:
                         return self._record(ids, holders, HOLDER_US, True)
                 elif kinds == set((OURS,)):
                     return self._join(ids, standings)
-                elif ORPHAN in kinds and self.module.check_mode:
+                elif ORPHAN in kinds and self.host.check_mode:
                     return self._record(ids, dict((device_id, HOLDER_OTHER_RUN if standing == ORPHAN else HOLDER_US)
                                                   for device_id, (_lease, standing) in standings.items()), HOLDER_US, True)
                 elif ORPHAN in kinds and not kinds - set((OURS, ORPHAN)) and self._adopt(target, standings):
                     return True
-                elif self.module.check_mode:
+                elif self.host.check_mode:
                     return self._record(ids, HOLDER_UNKNOWN, HOLDER_US, True)
                 else:
                     answer = self._send_lock(target)
@@ -244,7 +244,7 @@ class DeviceLock:
                     holder = ('user %s' % answer.holder) if answer.holder else HOLDER_UNKNOWN
                     holders = refused_by = dict((device_id, holder) for device_id in ids)
                     refusal = answer
-            if waiting_on and not self.module.check_mode and self.waiter.remaining() > 0:
+            if waiting_on and not self.host.check_mode and self.waiter.remaining() > 0:
                 self._stand_by()
             if not self.waiter.pause(self.store if waiting_on else None, self._key(waiting_on) if waiting_on else None):
                 self._record(ids, holders, holders, False)
@@ -258,7 +258,7 @@ class DeviceLock:
         """
         if not self.client.logged_in:
             self.client.login()
-        elif self.client.http.idle_for() >= STANDBY_TOUCH:
+        elif self.client.idle_for() >= STANDBY_TOUCH:
             try:
                 self.client.keep_alive()
             except OracleError:
@@ -266,19 +266,11 @@ class DeviceLock:
 
     def _send_lock(self, target):
         """Send Lock; when its answer is lost, send Unlock (only this user's lock can be released) before failing."""
-        try:
-            return target.send('Lock')
-        except OracleError as exc:
-            if exc.reason in (REASON_NETWORK, REASON_SERVER_ERROR, REASON_BAD_RESPONSE):
-                try:
-                    target.send('Unlock')
-                except OracleError:
-                    pass
-            raise
+        return undo_if_answer_lost(lambda: target.send('Lock'), lambda: target.send('Unlock'))
 
     def _join(self, ids, standings):
         """This run holds every device with these credentials: count this host among the holders; nothing changes."""
-        if not self.module.check_mode:
+        if not self.host.check_mode:
             for device_id in ids:
                 lease = standings[device_id][0]
                 if self.member is not None and self.member not in lease.holders:
@@ -297,11 +289,11 @@ class DeviceLock:
         left_by = standings[orphans[0]][0].run.describe()
         if not confirm_held(lambda: target.send('Lock').done, lambda: target.send('Unlock').done):
             self._forget(orphans)
-            self.module.warn('the lock of %s on SDM %s left by %s, which is no longer running, was no longer held by user %s '
+            self.host.warn('the lock of %s on SDM %s left by %s, which is no longer running, was no longer held by user %s '
                              '(forced free, or taken by another user); asking for it anew' % (target.label, self.endpoint, left_by,
                                                                                                self.client.username))
             return False
-        self.module.warn('adopted the lock of %s on SDM %s left by %s, which is no longer running (the SDM confirmed that user %s '
+        self.host.warn('adopted the lock of %s on SDM %s left by %s, which is no longer running (the SDM confirmed that user %s '
                          'holds it)' % (target.label, self.endpoint, left_by, self.client.username))
         for device_id in ids:
             lease = standings[device_id][0]
@@ -340,7 +332,7 @@ class DeviceLock:
         msg = '%s on SDM %s is held by %s; waited %s s' % (target.label, self.endpoint, who, int(round(self.waiter.waited)))
         if refusal is not None:
             msg += ' (the SDM answered %d%s)' % (refusal.status, ': %s' % refusal.text if refusal.text else '')
-        if not self.params['wait_timeout']:
+        if not self.options.wait_timeout:
             msg += '; set wait_timeout to wait for it'
         if self.taken or len(self.before) > len(target.device_ids):
             msg += '; the devices this task had locked were given back'
@@ -378,7 +370,7 @@ class DeviceLock:
                           for device_id in ids if standings[device_id][1] == OURS and self.member is not None)
             if any(shared.values()):
                 return self._leave(ids, standings, shared)
-            if self.module.check_mode:
+            if self.host.check_mode:
                 return self._record(ids, HOLDER_US if ours else HOLDER_UNKNOWN, HOLDER_NOBODY if ours else HOLDER_UNKNOWN, bool(ours))
             if ours:
                 return self._release_ours(target, ours)
@@ -386,7 +378,7 @@ class DeviceLock:
 
     def _leave(self, ids, standings, shared):
         """Other hosts of this run still hold the target: this host lets go, and the lock stays with them."""
-        if not self.module.check_mode:
+        if not self.host.check_mode:
             for device_id, others in shared.items():
                 lease = standings[device_id][0]
                 if self.member in lease.holders:
@@ -409,7 +401,7 @@ class DeviceLock:
         if outcome == RELEASED:
             return self._record(target.device_ids, HOLDER_US, HOLDER_NOBODY, True)
         if outcome == NOT_HELD:
-            self.module.warn('%s on SDM %s was no longer locked (forced free by an administrator?); nothing to release'
+            self.host.warn('%s on SDM %s was no longer locked (forced free by an administrator?); nothing to release'
                              % (target.label, self.endpoint))
             return self._record(target.device_ids, HOLDER_NOBODY, HOLDER_NOBODY, False)
         raise self._foreign_error(target, refusals[0], 'was taken over after being forced free, and')
@@ -420,7 +412,7 @@ class DeviceLock:
             return self._record(target.device_ids, HOLDER_NOBODY, HOLDER_NOBODY, False)
         answer = target.send('Unlock')
         if answer.done:
-            self.module.warn('released %s on SDM %s, which user %s held without a lease on this controller (a run that is gone, '
+            self.host.warn('released %s on SDM %s, which user %s held without a lease on this controller (a run that is gone, '
                              'another controller, or another user\'s task in this run)' % (target.label, self.endpoint, self.client.username))
             return self._record(target.device_ids, HOLDER_UNKNOWN, HOLDER_NOBODY, True)
         raise self._foreign_error(target, answer, 'is not ours to release, so it')
@@ -464,16 +456,15 @@ class DeviceLock:
         elif locked:
             extra['holders'] = sorted(self.run_holders)
         return lock_result(changed, locked, dict(self.after), {'holder': dict(self.before)}, {'holder': dict(self.after)},
-                           self.waiter, self.module._diff, device_ids=list(self.after), **extra)
+                           self.waiter, self.host.diff, device_ids=list(self.after), **extra)
 
 
-def main_body(module, redactor):
-    """What ``device_lock`` does, for the action plugin and the module alike: one login, one logout, however it ends."""
-    task = DeviceLock(module, redactor)
+def main_body(params, host, redactor):
+    """What ``device_lock`` does with validated ``params``, for the action plugin and the module alike: one login, one
+    logout, however it ends."""
+    task = DeviceLock(SdmLockOptions(params, redactor), host, redactor)
     try:
         targets = task.targets()
-        return task.acquire(targets) if module.params['state'] == 'locked' else task.release(targets)
+        return task.acquire(targets) if task.options.state == 'locked' else task.release(targets)
     finally:
-        task.client.logout()
-        task.client.http.close()
-        task.store.close()
+        task.close()

@@ -36,33 +36,25 @@ except ImportError:  # pragma: no cover
 
 REDACTED = '********'
 
-# Reasons are part of the public interface: playbooks branch on them.
-REASON_BAD_INPUT = 'bad_input'
-REASON_AUTH = 'auth_failed'
-REASON_FORBIDDEN = 'forbidden'
-REASON_TLS = 'tls'
-REASON_NOT_FOUND = 'not_found'
-REASON_API_VERSION = 'api_version'
-REASON_NETWORK = 'network'
-REASON_BAD_RESPONSE = 'bad_response'
-REASON_SERVER_ERROR = 'server_error'
-REASON_LOCK_HELD = 'lock_held'
-REASON_LOCK_LOST = 'lock_lost'
-REASON_LEASE = 'lease_error'
-REASON_MISSING_LIBRARY = 'missing_library'
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import (  # noqa: F401 (re-exported)
+    REASON_API_VERSION,
+    REASON_AUTH,
+    REASON_BAD_INPUT,
+    REASON_BAD_RESPONSE,
+    REASON_FORBIDDEN,
+    REASON_LEASE,
+    REASON_LOCK_HELD,
+    REASON_LOCK_LOST,
+    REASON_MISSING_LIBRARY,
+    REASON_NETWORK,
+    REASON_NOT_FOUND,
+    REASON_SERVER_ERROR,
+    REASON_TLS,
+    RETRYABLE_REASONS,
+    OracleError,
+)
 
 _HOST_RE = re.compile(r'^(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+)(?::(?P<port>\d{1,5}))?/?$')
-
-
-class OracleError(Exception):
-    """A failure with a one-line, actionable message and a machine-readable reason."""
-
-    def __init__(self, msg, reason, status=None, detail=None):
-        super(OracleError, self).__init__(msg)
-        self.msg = msg
-        self.reason = reason
-        self.status = status
-        self.detail = detail
 
 
 class Endpoint:

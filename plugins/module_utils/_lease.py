@@ -38,7 +38,8 @@ try:
 except ImportError:  # pragma: no cover - Windows controllers are not supported by Ansible anyway
     HAS_FCNTL = False
 
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import REASON_LEASE, OracleError
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _proc
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_LEASE, OracleError
 
 DEFAULT_LEASE_DIR = '~/.ansible/oracle_comms/leases'
 LEASE_DIR_ENV = 'ORACLE_COMMS_LEASE_DIR'
@@ -46,7 +47,6 @@ LEASE_DIR_ENV = 'ORACLE_COMMS_LEASE_DIR'
 RUN_ID_ENV = 'ORACLE_COMMS_RUN_ID'
 #: ... and which inventory host of that run the task is for.
 MEMBER_ENV = 'ORACLE_COMMS_INVENTORY_HOST'
-_ANSIBLE_COMMANDS = ('ansible-playbook', 'ansible', 'ansible-console', 'ansible-pull')
 
 #: A keeper of another host's run that has not touched its pid file for this long is gone (its container
 #: was torn down): the run's leases are orphans. Keepers touch it every second.
@@ -67,39 +67,6 @@ FREE = 'free'
 _NOFOLLOW = getattr(os, 'O_NOFOLLOW', 0)
 _CLOEXEC = getattr(os, 'O_CLOEXEC', 0)
 _DIRECTORY = getattr(os, 'O_DIRECTORY', 0)
-
-
-def _proc_start_time(pid, living=False):
-    """Start time of ``pid`` in clock ticks since boot (Linux), or None where /proc cannot tell.
-
-    With ``living``, a zombie (dead, not yet reaped by its parent) counts as gone: None.
-    """
-    try:
-        with open('/proc/%d/stat' % pid) as handle:
-            fields = handle.read().rsplit(')', 1)[1].split()
-        if living and fields[0] in ('Z', 'X'):
-            return None
-        return int(fields[19])
-    except (IOError, OSError, IndexError, ValueError):
-        return None
-
-
-def _proc_parent(pid):
-    try:
-        with open('/proc/%d/stat' % pid) as handle:
-            return int(handle.read().rsplit(')', 1)[1].split()[1])
-    except (IOError, OSError, IndexError, ValueError):
-        return None
-
-
-def _is_ansible_command(pid):
-    try:
-        with open('/proc/%d/cmdline' % pid, 'rb') as handle:
-            argv = handle.read().split(b'\0')[:3]
-    except (IOError, OSError):
-        return False
-    names = [os.path.basename(arg.decode('utf-8', 'replace')) for arg in argv if arg]
-    return any(name in _ANSIBLE_COMMANDS for name in names)
 
 
 class LeaseFormatError(ValueError):
@@ -150,16 +117,16 @@ class Run:
         if explicit:
             return cls.from_id(explicit, job=job)
         pid = os.getpid()
-        top = pid if _is_ansible_command(pid) else None
+        top = pid if _proc.is_ansible_command(pid) else None
         candidate = pid
         for _dummy in range(8):
-            parent = _proc_parent(candidate)
-            if not parent or parent <= 1 or not _is_ansible_command(parent):
+            parent = _proc.parent(candidate)
+            if not parent or parent <= 1 or not _proc.is_ansible_command(parent):
                 break
             top = candidate = parent
         if top is None:
-            top = os.getppid() if _proc_parent(os.getpid()) is None else pid
-        return cls(socket.gethostname(), top, _proc_start_time(top), job)
+            top = os.getppid() if _proc.parent(os.getpid()) is None else pid
+        return cls(socket.gethostname(), top, _proc.start_time(top), job)
 
     @classmethod
     def from_id(cls, run_id, job=None):
@@ -182,7 +149,7 @@ class Run:
         if self.host != socket.gethostname():
             return None
         if self.start is not None and os.path.isdir('/proc'):
-            return _proc_start_time(self.pid, living=True) == self.start
+            return _proc.start_time(self.pid, living=True) == self.start
         try:
             os.kill(self.pid, 0)
         except OSError as exc:

@@ -6,18 +6,25 @@
 # This file is for internal use by the oracle_comms.provisioning collection only.
 # It may change, or be removed, at any time, without notice.
 
-"""Lock logic both modules share: waiting with a deadline, holders, results, and running a module body."""
+"""Lock logic both modules share: the host interface, whose lease it is, asking the lock itself, waiting, results.
+
+Nothing here knows Ansible: the action plugin, the module's ``main()`` and the keeper each give the lock
+classes a :class:`LockHost` and validated options (``_options``), and turn what comes back into their own output.
+"""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import os
 import time
-import traceback
 
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import REASON_AUTH, OracleError, backoff_delays
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import MEMBER_ENV, ORPHAN, OURS, make_proof
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import (
+    REASON_AUTH,
+    RETRYABLE_REASONS,
+    OracleError,
+    backoff_delays,
+)
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import ORPHAN, OURS, make_proof
 
 HOLDER_US = 'us'
 HOLDER_OTHER_RUN = 'other run'
@@ -39,6 +46,48 @@ LOCAL_RECHECK = 1.0
 #: A waiter signed in behind a local lease touches its session when it has been idle this long, so that the
 #: session and the kept-alive connection are still there at the hand-over (Tomcat closes idle ones after 20 s).
 STANDBY_TOUCH = 15.0
+
+
+class LockHost:
+    """What the lock logic needs from whoever runs it, and nothing more.
+
+    ``check_mode`` and ``diff`` as the task asked; ``member`` the inventory host the task is for (hosts of one run
+    share a lock), or None for the keeper, which acts for the whole run; ``warn`` takes one line for the user;
+    ``on_lock(store, options, run)`` is told when a lock is held, so that the controller can watch the run.
+    """
+
+    def __init__(self, check_mode=False, diff=False, member='', warn=None, on_lock=None):
+        self.check_mode = check_mode
+        self.diff = diff
+        self.member = member
+        self._warn = warn
+        self._on_lock = on_lock
+
+    def warn(self, message):
+        if self._warn is not None:
+            self._warn(message)
+
+    def lock_held(self, store, options, run):
+        """A lock is held by ``run``: let the controller watch the run (nothing in check mode, nor where nobody can)."""
+        if self._on_lock is not None and not self.check_mode:
+            self._on_lock(store, options, run)
+
+
+def undo_if_answer_lost(take, undo):
+    """``take()``, and when its answer is lost on the way (network, 5xx, garbage), ``undo()`` before the error goes on.
+
+    The lock may have been granted before the answer got lost; undoing with credentials that can only
+    release what they took leaves nothing locked because of the failure. The undo is best effort.
+    """
+    try:
+        return take()
+    except OracleError as exc:
+        if exc.reason in RETRYABLE_REASONS:
+            try:
+                undo()
+            except OracleError:
+                pass
+        raise
 
 
 class Waiter:
@@ -85,16 +134,6 @@ class Waiter:
         return True
 
 
-def member_name(module):
-    """Which inventory host of the run a task is for: the action plugin says so, or the run that delegated the module.
-
-    None for the keeper, which acts for the whole run: its release gives the lock back whoever holds it in the run.
-    """
-    if getattr(module, 'acts_for_whole_run', False):
-        return None
-    return getattr(module, 'inventory_hostname', None) or os.environ.get(MEMBER_ENV) or ''
-
-
 def standing_for(store, lease, run, username, password, sign_in):
     """How ``lease`` stands for a task of ``run`` with these credentials.
 
@@ -114,9 +153,9 @@ def standing_for(store, lease, run, username, password, sign_in):
         try:
             sign_in()
         except OracleError as exc:
-            if exc.reason == REASON_AUTH:
-                exc.detail = dict(exc.detail or {}, locked=False)
-            raise
+            if exc.reason != REASON_AUTH:
+                raise
+            raise OracleError(exc.msg, exc.reason, exc.status, dict(exc.detail or {}, locked=False))
         lease.proof = make_proof(username, password)
         store.write(lease)
     return standing
@@ -152,16 +191,6 @@ def settle_release(give_back, take):
     return HELD_BY_OTHER
 
 
-def watch_run(module, store, product, endpoint, username, run):
-    """Ask for a keeper of ``run``'s locks on ``endpoint``, where the module surface offers one (on the controller).
-
-    A module executed on another host has none: its run cannot be watched from there.
-    """
-    start = getattr(module, 'start_keeper', None)
-    if start is not None and not module.check_mode:
-        start(store, product, endpoint, username, run)
-
-
 def lock_result(changed, locked, holder, before, after, waiter=None, diff=False, **extra):
     """The result every lock task returns: changed, locked, holder, waited, attempts, and diff in diff mode."""
     result = dict(changed=changed, locked=locked, holder=holder,
@@ -170,31 +199,3 @@ def lock_result(changed, locked, holder, before, after, waiter=None, diff=False,
         result['diff'] = {'before': before, 'after': after}
     result.update(extra)
     return result
-
-
-def main_for(spec, body):
-    """The ``main()`` of a lock module executed on a host: AnsibleModule from ``spec``, then :func:`run_module`."""
-    from ansible.module_utils.basic import AnsibleModule
-    from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import Redactor
-
-    module = AnsibleModule(supports_check_mode=True, **spec.to_kwargs())
-    run_module(module, body, Redactor(*module.no_log_values))
-
-
-def run_module(module, body, redactor):
-    """Run ``body(module, redactor)`` and end the task: exit_json with its result, or fail_json with msg and reason.
-
-    An OracleError becomes its one-line ``msg`` and ``reason``; anything unexpected becomes a one-line
-    ``msg`` that says so, the traceback kept out of it (only in ``exception``, for -vvv). Every text
-    leaving here passes through ``redactor``, which knows the password and every token or cookie seen.
-    """
-    try:
-        result = body(module, redactor)
-    except OracleError as exc:
-        extra = dict(exc.detail or {})
-        module.fail_json(msg=redactor(exc.msg), reason=exc.reason, **extra)
-    except Exception as exc:  # a bug of ours: still one line, and nothing secret in it
-        module.fail_json(msg=redactor('internal error: %s: %s; please report it' % (type(exc).__name__, exc)),
-                         reason='internal_error', exception=redactor(traceback.format_exc()))
-    else:
-        module.exit_json(**result)

@@ -19,6 +19,10 @@ import re
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._endpoint import canonical_id, parse_host, shown
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import REASON_BAD_INPUT, OracleError
 
+#: The documented HTTPS ports of the REST APIs (the SBC's http-server default; the SDM's installer default).
+SBC_PORT = 443
+SDM_PORT = 8443
+
 #: ASCII digits only: a Unicode digit would pass ``\d`` and end up in every URL.
 _VERSION_RE = re.compile(r'^v\d+\.\d+\Z', re.ASCII)
 _CONTROL_RE = re.compile(r'[\x00-\x1f\x7f-\x9f\u2028\u2029]')
@@ -158,3 +162,65 @@ def group_from_params(params):
     if not isinstance(group, dict):
         raise _bad('group must be a dictionary with nf_id and group_id, e.g. {nf_id: ID101, group_id: ID201}')
     return tuple(canonical_id('' if group.get(name) is None else group[name], 'group.%s' % name) for name in ('nf_id', 'group_id'))
+
+
+class LockOptions:
+    """Everything one lock task was asked, validated: the typed input of the lock logic.
+
+    ``params`` keeps the validated parameters it was made from, so that a keeper can make the same options
+    again (through the same function) from what reaches it on its pipe.
+    """
+
+    product = None
+
+    def __init__(self, params, connection):
+        self.params = dict(params)
+        self.connection = connection
+        self.state = params.get('state') or 'locked'
+        if self.state not in ('locked', 'unlocked'):
+            raise _bad('state must be locked or unlocked, not %s' % shown(self.state, 20))
+        self.wait_timeout = connection.wait_timeout or 0.0
+        self.lease_dir = params.get('lease_dir')
+        self.release_on_exit = bool(params.get('release_on_exit', True))
+
+    @property
+    def endpoint(self):
+        return self.connection.endpoint
+
+    @property
+    def username(self):
+        return self.connection.username
+
+    def but(self, **changes):
+        """The same options with some parameters changed (validated again)."""
+        return type(self)(dict(self.params, **changes), self._redactor)
+
+
+class SbcLockOptions(LockOptions):
+    """The options of a ``config_lock`` task."""
+
+    product = 'sbc'
+
+    def __init__(self, params, redactor):
+        self._redactor = redactor
+        super(SbcLockOptions, self).__init__(params, connection_from_params(params, 'SBC', SBC_PORT, redactor))
+        self.token = params.get('token') or None
+        if self.token:
+            redactor.add(self.token)
+        self.token_lifetime = self.connection.token_lifetime or 600.0
+        self.return_token = bool(params.get('return_token', True))
+
+
+class SdmLockOptions(LockOptions):
+    """The options of a ``device_lock`` task: one of device ids, device names or a device group."""
+
+    product = 'sdm'
+
+    def __init__(self, params, redactor):
+        self._redactor = redactor
+        super(SdmLockOptions, self).__init__(params, connection_from_params(params, 'SDM', SDM_PORT, redactor))
+        self.device_ids = device_ids_from_params(params)
+        self.devices = [name for name in (params.get('device') or [])]
+        self.group = group_from_params(params)
+        if not (self.device_ids or self.devices or self.group):
+            raise _bad('give one of device_id, device or group: which SDM devices to lock')

@@ -24,33 +24,15 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http im
     xml_text,
 )
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import confirm_held, settle_release
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._token import TOKEN_LIFETIME, Token  # noqa: F401 (part of this API)
 
 #: The versions this collection speaks, newest first; an SBC answers 404 "Unsupported versionId" for others.
 KNOWN_VERSIONS = ('v1.2', 'v1.1', 'v1.0')
-DEFAULT_PORT = 443
-#: Oracle documents a fixed ten-minute token lifetime; nothing in the token answer says so.
-TOKEN_LIFETIME = 600.0
 
 LOCKED = 'locked'
 BUSY = 'busy'
 RELEASED = 'released'
 REFUSED = 'refused'
-
-
-class Token:
-    """An SBC access token and when we expect it to expire (issue time + lifetime)."""
-
-    def __init__(self, value, expires_at, issued_at=None):
-        self.value = value
-        self.expires_at = float(expires_at)
-        self.issued_at = float(issued_at if issued_at is not None else expires_at - TOKEN_LIFETIME)
-
-    def remaining(self, now=None):
-        return self.expires_at - (time.time() if now is None else now)
-
-    def life_left_fraction(self, now=None):
-        life = max(1.0, self.expires_at - self.issued_at)
-        return self.remaining(now) / life
 
 
 class SbcClient:
@@ -67,6 +49,10 @@ class SbcClient:
         self.token_lifetime = float(token_lifetime)
         self._clock = clock
         http.redact.add(password)
+
+    def close(self):
+        """Close the connection (the client is not used again)."""
+        self.http.close()
 
     # -- tokens -----------------------------------------------------------------------------------
 
@@ -103,12 +89,11 @@ class SbcClient:
         return self._token_from(response, issued, 're-authentication')
 
     def _token_from(self, response, issued, action):
+        if response.status_code == 401:
+            raise OracleError('%s on SBC %s failed: username or password not accepted (401); check username and password'
+                              % (action, self.http.endpoint), REASON_AUTH, 401)
         if response.status_code != 200:
-            error = self.http.error_for(response, action)
-            if error.reason == REASON_AUTH:
-                error.msg = ('%s on SBC %s failed: username or password not accepted (401); check username and password'
-                             % (action, self.http.endpoint))
-            raise error
+            raise self.http.error_for(response, action)
         value = xml_text(parse_xml(response.text), 'accessToken')
         if not value:
             raise self.http.bad_body(response, action, 'an accessToken')

@@ -24,7 +24,6 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http im
     parse_xml,
 )
 
-DEFAULT_PORT = 8443
 DONE = 'done'
 REFUSED = 'refused'
 
@@ -94,6 +93,14 @@ class SdmClient:
         self._cookie = None
         http.redact.add(password)
 
+    def close(self):
+        """Close the connection (call :meth:`logout` first)."""
+        self.http.close()
+
+    def idle_for(self):
+        """Seconds since the last request ended: how stale the session and its kept-alive connection are."""
+        return self.http.idle_for()
+
     def _path(self, tail):
         return 'rest/%s/%s' % (self.api_version, tail)
 
@@ -111,12 +118,11 @@ class SdmClient:
         """Open a session. Raises OracleError(auth_failed) on 401 with a message naming the user."""
         body = json.dumps({'userName': self.username, 'password': self.password})
         response = self.http.request('POST', self._path('admin/login'), idempotent=True, data=body, headers=_JSON)
+        if response.status_code == 401:
+            raise OracleError('login of %s on SDM %s failed: user ID or password not accepted (401); check username and password'
+                              % (self.username, self.http.endpoint), REASON_AUTH, 401)
         if response.status_code != 200:
-            error = self.http.error_for(response, 'login')
-            if error.reason == REASON_AUTH:
-                error.msg = 'login of %s on SDM %s failed: user ID or password not accepted (401); check username and password' % (
-                    self.username, self.http.endpoint)
-            raise error
+            raise self.http.error_for(response, 'login')
         cookie = response.cookies.get('JSESSIONID')
         if not cookie:
             raise self.http.bad_body(response, 'login', 'a JSESSIONID session cookie')

@@ -171,7 +171,7 @@ diff:
 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._argspec import SBC_SPEC
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_lock import main_body
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import main_for
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._run_task import main_for
 
 
 def main():

@@ -152,7 +152,7 @@ diff:
 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._argspec import SDM_SPEC
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_lock import main_body
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import main_for
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._run_task import main_for
 
 
 def main():

@@ -6,12 +6,13 @@
 # This file is for internal use by the oracle_comms.provisioning collection only.
 # It may change, or be removed, at any time, without notice.
 
-"""Run module code in-process on the controller: no AnsiballZ, no new interpreter, no connection.
+"""Run a lock task in-process on the controller: no AnsiballZ, no new interpreter, no connection.
 
-``ModuleShim`` gives module code the part of AnsibleModule it uses (validated ``params`` with
-fallbacks, ``no_log`` masking, ``check_mode``, ``_diff``, ``warn``, ``fail_json``, ``exit_json``).
-``LockAction`` is the action plugin both lock modules use; it executes the real module only when the
-task is delegated to a host that is not the controller.
+``InProcessTask`` validates the task's arguments with ansible-core's own validator (fallbacks, defaults,
+``no_log`` values), runs the lock logic with a ``LockHost`` that collects warnings and starts the keeper,
+and masks ``no_log`` values in the result as AnsibleModule would. ``LockAction`` is the action plugin both
+lock modules use; it executes the real module only when the task is delegated to a host that is not the
+controller.
 """
 
 from __future__ import annotations
@@ -19,13 +20,15 @@ from __future__ import annotations
 import os
 
 from ansible.module_utils.common.arg_spec import ModuleArgumentSpecValidator
-from ansible.module_utils.errors import UnsupportedError
 from ansible.module_utils.common.parameters import remove_values
+from ansible.module_utils.errors import UnsupportedError
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import REASON_BAD_INPUT, Redactor, prepare_tls
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_BAD_INPUT
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import Redactor, prepare_tls
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import MEMBER_ENV, RUN_ID_ENV, Run
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import run_module
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import LockHost
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._run_task import task_result
 from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._keeper import ensure_keeper
 
 
@@ -33,7 +36,6 @@ from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._keeper 
 # worker of its first task, and every later worker is forked from there: TLS and resolver set-up done now
 # is done once per run instead of once per task.
 prepare_tls()
-
 
 #: Result keys that hold a secret: a result carrying one is shown censored, whichever way the task ran.
 SECRET_KEYS = ('token',)
@@ -50,67 +52,43 @@ def censor_secrets(result):
     return result
 
 
-class _ModuleExit(Exception):
-    """Raised by ``exit_json``/``fail_json`` to end the module code, as ``sys.exit`` does in a real module."""
+class InProcessTask:
+    """One task of a lock module run in this process: its validated arguments, and its result."""
 
-    def __init__(self, result):
-        super().__init__()
-        self.result = result
-
-
-class ModuleShim:
-    """The AnsibleModule surface our module code uses, backed by ansible-core's own argument validation."""
-
-    def __init__(self, name, spec, args, check_mode, diff, inventory_hostname=None):
+    def __init__(self, name, spec, args, check_mode, diff, inventory_hostname=''):
         self.name = name
+        self.check_mode = check_mode
+        self.diff = diff
         #: which host of the run the task is for: the hosts of one run that ask for one lock share it
         self.inventory_hostname = inventory_hostname
-        self.check_mode = check_mode
-        self._diff = diff
-        self._warnings = []
-        self._args = dict(args)
-        validation = ModuleArgumentSpecValidator(**spec.to_kwargs()).validate(self._args)
+        self.warnings = []
+        validation = ModuleArgumentSpecValidator(**spec.to_kwargs()).validate(dict(args))
         self.no_log_values = validation._no_log_values
         self.params = validation.validated_parameters
-        self._error = None
+        self.error = None
         if validation.error_messages:
             # Worded as AnsibleModule words it, so both execution paths fail alike.
-            self._error = validation.errors.msg
+            self.error = validation.errors.msg
             if isinstance(validation.errors.errors[0], UnsupportedError):
-                self._error = 'Unsupported parameters for (%s) module: %s' % (name, self._error)
+                self.error = 'Unsupported parameters for (%s) module: %s' % (name, self.error)
 
-    def start_keeper(self, store, product, endpoint, username, run):
-        """Make sure a keeper watches ``run``'s locks on ``endpoint`` (only here, on the controller, where the run can be watched)."""
-        ensure_keeper(self, store, product, endpoint, username, run)
-
-    def warn(self, warning):
-        self._warnings.append(warning)
-
-    def fail_json(self, msg, **kwargs):
-        raise _ModuleExit(dict(kwargs, failed=True, msg=msg))
-
-    def exit_json(self, **kwargs):
-        raise _ModuleExit(kwargs)
-
-    def finish(self, result):
-        """The task result: no_log values masked everywhere, warnings and invocation added as AnsibleModule would."""
-        result = dict(result)
-        if self._warnings:
-            result['warnings'] = list(result.get('warnings', [])) + self._warnings
-        result['invocation'] = {'module_args': self.params}
-        return remove_values(result, self.no_log_values)
+    def host(self):
+        """The LockHost of this task: warnings into the result, and a keeper for the run once a lock is held."""
+        return LockHost(self.check_mode, self.diff, self.inventory_hostname, self.warnings.append,
+                        on_lock=lambda store, options, run: ensure_keeper(store, options, run, self.warnings.append))
 
     def run(self, body):
-        """Validate, run ``body(module, redactor)``, and return the finished result; never raises."""
+        """Run ``body(params, host, redactor)`` and return the finished result; never raises."""
         redactor = Redactor(*[value for value in self.no_log_values if isinstance(value, str)])
-        try:
-            if self._error:
-                # Secrets masked: a validation message may quote an option value.
-                self.fail_json(msg=redactor(self._error), reason=REASON_BAD_INPUT)
-            run_module(self, body, redactor)
-        except _ModuleExit as end:
-            return self.finish(end.result)
-        return self.finish({'failed': True, 'msg': 'module code ended without a result', 'reason': 'internal_error'})
+        if self.error:
+            # Secrets masked: a validation message may quote an option value.
+            result = dict(failed=True, msg=redactor(self.error), reason=REASON_BAD_INPUT, retryable=False)
+        else:
+            result = task_result(body, self.params, self.host(), redactor)
+        if self.warnings:
+            result['warnings'] = list(result.get('warnings', [])) + self.warnings
+        result['invocation'] = {'module_args': self.params}
+        return remove_values(result, self.no_log_values)
 
 
 class LockAction(ActionBase):
@@ -137,8 +115,8 @@ class LockAction(ActionBase):
             result.update(self._execute_module(module_name=self.MODULE, module_args=self._task.args, task_vars=task_vars))
             return censor_secrets(result)
         self._apply_task_environment()
-        shim = ModuleShim(self.MODULE, self.SPEC, self._task.args, bool(self._task.check_mode), bool(self._task.diff), member)
-        result.update(shim.run(self.BODY))
+        task = InProcessTask(self.MODULE, self.SPEC, self._task.args, bool(self._task.check_mode), bool(self._task.diff), member)
+        result.update(task.run(self.BODY))
         return result
 
     def _apply_task_environment(self):

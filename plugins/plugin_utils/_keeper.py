@@ -23,7 +23,6 @@ keepers, and a keeper that decides to retire lets go of it under the same guard 
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import signal
@@ -32,31 +31,21 @@ import sys
 import time
 import traceback
 
-try:
-    import fcntl
-    HAS_FCNTL = True
-except ImportError:  # pragma: no cover - Windows controllers are not supported by Ansible anyway
-    HAS_FCNTL = False
-
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_lock import ConfigLock
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_lock import DeviceLock
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import (
-    REASON_BAD_INPUT,
-    REASON_LOCK_LOST,
-    OracleError,
-    Redactor,
-    backoff_delays,
-)
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import OracleError
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import Redactor, backoff_delays
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _proc
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import (
     LeaseStore,
     Run,
-    _is_ansible_command,
-    _proc_parent,
-    _proc_start_time,
     is_lease_key,
     scope_key,
 )
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc import Token
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import LockHost
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import SbcLockOptions, SdmLockOptions
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._token import Token
+from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._keeper_pid import lock_nb, pid_name
 
 #: Seconds between two looks at the run and the leases.
 POLL = 0.2
@@ -78,37 +67,6 @@ WORKER_GRACE = 2.0
 GUARD = 'keepers'
 LOG = 'keeper.log'
 MODULE = 'ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._keeper'
-#: Connection settings a keeper needs to act for the run (never written to disk: they reach it on a pipe).
-PARAMS = ('host', 'username', 'password', 'validate_certs', 'ca_path', 'timeout', 'api_version', 'token_lifetime', 'lease_dir')
-
-
-def _pid_name(key):
-    return key + '.pid'
-
-
-def _lock_nb(fd):
-    """Try to take the keeper lock on ``fd``; False if another process holds it."""
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except (IOError, OSError) as exc:
-        if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-            return False
-        raise
-    return True
-
-
-def keeper_alive(store, key):
-    """True while a keeper holds ``key``."""
-    if not HAS_FCNTL:
-        return False
-    try:
-        fd = store.open_file(_pid_name(key), os.O_RDONLY)
-    except (OSError, OracleError):
-        return False
-    try:
-        return not _lock_nb(fd)
-    finally:
-        os.close(fd)  # closing drops the lock this probe may have taken
 
 
 def _collections_root():
@@ -119,34 +77,34 @@ def _collections_root():
     return path
 
 
-def ensure_keeper(module, store, product, endpoint, username, run):
-    """Make sure a keeper watches ``run``'s locks on ``endpoint``; start one if there is none.
+def ensure_keeper(store, options, run, warn):
+    """Make sure a keeper watches ``run``'s locks on the device of ``options`` (LockOptions); start one if there is none.
 
-    Only with ``release_on_exit``; the action plugin's module shim calls this, so only on the controller.
-    Never fails the task: the lock is held either way, so a keeper that cannot start is a warning that says
-    what is lost.
+    Only with ``release_on_exit``; the action plugin calls this once a lock is held, so only on the controller.
+    Never fails the task: the lock is held either way, so a keeper that cannot start is a warning (``warn``)
+    that says what is lost.
     """
-    if not module.params.get('release_on_exit') or not HAS_FCNTL:
+    if not options.release_on_exit:
         return
     if run.alive() is not True:
         # Only a run of this host whose process can be watched (its start time known) gets a keeper.
-        module.warn('no keeper watches this run (its ansible-playbook process cannot be watched from here); if the run is '
+        warn('no keeper watches this run (its ansible-playbook process cannot be watched from here); if the run is '
                     'interrupted, the next run recovers the lock from the lease record')
         return
-    key = scope_key(run.ident, product, endpoint, username)
+    endpoint = options.endpoint.netloc
+    key = scope_key(run.ident, options.product, endpoint, options.username)
     try:
         with store.guard(GUARD):
-            fd = store.open_file(_pid_name(key), os.O_RDWR | os.O_CREAT)
+            fd = store.open_file(pid_name(key), os.O_RDWR | os.O_CREAT)
             try:
-                if _lock_nb(fd):
-                    _spawn(store, key, fd, {
-                        'product': product, 'endpoint': endpoint, 'user': username, 'run': run.ident,
-                        'params': dict((name, module.params.get(name)) for name in PARAMS),
-                    })
+                if lock_nb(fd):
+                    # the task's own validated parameters: the keeper makes its options with the same code
+                    _spawn(store, key, fd, {'product': options.product, 'endpoint': endpoint, 'user': options.username,
+                                            'run': run.ident, 'params': options.params})
             finally:
                 os.close(fd)  # the keeper holds its own copy, and with it the lock
     except (IOError, OSError, ValueError, OracleError) as exc:
-        module.warn('could not start the keeper that gives this lock back if the run is interrupted (%s); if it is, the next '
+        warn('could not start the keeper that gives this lock back if the run is interrupted (%s); if it is, the next '
                     'run recovers the lock from the lease record' % exc)
 
 
@@ -181,41 +139,15 @@ def _signal_workers(workers, signum):
             pass
 
 
-def _cmdline(pid):
-    """The raw command line of ``pid``, or None if it cannot be read (gone, or another user's)."""
-    try:
-        with open('/proc/%d/cmdline' % pid, 'rb') as handle:
-            return handle.read()
-    except (IOError, OSError):
-        return None
-
-
-def _fd_targets(pid, skip_std=False):
-    """What the descriptors of ``pid`` point at (``pipe:[N]``, ``socket:[N]``, paths); empty if it cannot be read."""
-    targets = set()
-    try:
-        names = os.listdir('/proc/%d/fd' % pid)
-    except OSError:
-        return targets
-    for name in names:
-        if skip_std and name in ('0', '1', '2'):
-            continue
-        try:
-            targets.add(os.readlink('/proc/%d/fd/%s' % (pid, name)))
-        except OSError:
-            pass
-    return targets
-
-
 def _own_pipes(pid):
     """The pipes and sockets ``pid`` made itself: held beyond stdin/out/err, and not held by its parent.
 
     Forks of ``pid`` inherit them (Ansible's workers share the run's result queue); a later process started
     with the same command line does not.
     """
-    parent = _proc_parent(pid)
-    inherited = _fd_targets(parent) if parent else set()
-    return set(target for target in _fd_targets(pid, skip_std=True) - inherited if target.startswith(('pipe:', 'socket:')))
+    parent = _proc.parent(pid)
+    inherited = _proc.fd_targets(parent) if parent else set()
+    return set(target for target in _proc.fd_targets(pid, skip_std=True) - inherited if target.startswith(('pipe:', 'socket:')))
 
 
 def _orphaned_forks(argv, since, pipes):
@@ -237,53 +169,17 @@ def _orphaned_forks(argv, since, pipes):
         if not entry.isdigit():
             continue
         pid = int(entry)
-        if _cmdline(pid) != argv:
+        if _proc.cmdline(pid) != argv:
             continue
-        start = _proc_start_time(pid, living=True)
+        start = _proc.start_time(pid, living=True)
         try:
             owner = os.stat('/proc/%d' % pid).st_uid
         except OSError:
             continue
-        if start is None or start < since or owner != uid or not pipes & _fd_targets(pid):
+        if start is None or start < since or owner != uid or not pipes & _proc.fd_targets(pid):
             continue
         found.add(pid)
     return found
-
-
-def _children(pid):
-    """Pids of the child processes of ``pid`` (Linux: /proc/<pid>/task/*/children; else a scan of /proc)."""
-    children = set()
-    try:
-        for tid in os.listdir('/proc/%d/task' % pid):
-            with open('/proc/%d/task/%s/children' % (pid, tid)) as handle:
-                children.update(int(child) for child in handle.read().split())
-        return children
-    except (IOError, OSError, ValueError):
-        pass
-    try:
-        entries = os.listdir('/proc')
-    except OSError:
-        return children
-    for entry in entries:
-        if entry.isdigit() and _proc_parent(int(entry)) == pid:
-            children.add(int(entry))
-    return children
-
-
-class _Task:
-    """The module surface the lock classes use, for the keeper's own calls."""
-
-    check_mode = False
-    _diff = False
-    #: the keeper gives back what the run holds, whichever of the run's hosts hold it
-    acts_for_whole_run = True
-
-    def __init__(self, params, log):
-        self.params = params
-        self._log = log
-
-    def warn(self, warning):
-        self._log(warning)
 
 
 class Keeper:
@@ -310,7 +206,7 @@ class Keeper:
         self._stopping_since = None
         # what the run's forks carry too, read while the run lives (see _orphaned_forks)
         alive = self.run.alive()
-        self.run_argv = _cmdline(self.run.pid) if alive else None
+        self.run_argv = _proc.cmdline(self.run.pid) if alive else None
         self.run_pipes = _own_pipes(self.run.pid) if alive else set()
 
     # -- plumbing ---------------------------------------------------------------------------------
@@ -321,11 +217,20 @@ class Keeper:
         self._out.write('%s keeper pid %d (%s): %s\n' % (stamp, os.getpid(), who, self.redactor(message)))
         self._out.flush()
 
-    def _params(self, **extra):
-        params = dict(self.params, state='unlocked', wait_timeout=0.0, token=None, return_token=False, release_on_exit=False,
-                      device_id=None, device=None, group=None)
-        params.update(extra)
-        return params
+    def _host(self):
+        """The LockHost of the keeper's own calls: it acts for the whole run, its warnings go to the log."""
+        return LockHost(member=None, warn=self.log)
+
+    def _sbc_task(self, state):
+        # the run's own parameters, but never a token the task was given: the keeper uses the lease's
+        options = SbcLockOptions(dict(self.params, state=state, wait_timeout=0.0, token=None, return_token=False,
+                                      release_on_exit=False), self.redactor)
+        return ConfigLock(options, self._host(), self.redactor, store=self.store, run=self.run)
+
+    def _sdm_task(self, device_ids):
+        options = SdmLockOptions(dict(self.params, state='unlocked', wait_timeout=0.0, release_on_exit=False, device_id=device_ids,
+                                      device=None, group=None), self.redactor)
+        return DeviceLock(options, self._host(), self.redactor, store=self.store, run=self.run)
 
     def mine(self):
         """Leases of this keeper's scope (its run, product, endpoint and user), read again only when their file changed."""
@@ -415,10 +320,10 @@ class Keeper:
             return False
         if self._stopping_since is None:
             for pid in _orphaned_forks(self.run_argv, self.run.start, self.run_pipes):
-                start = _proc_start_time(pid, living=True)
+                start = _proc.start_time(pid, living=True)
                 if start is not None:
                     self.workers.setdefault(pid, start)
-        self.workers = dict((pid, start) for pid, start in self.workers.items() if _proc_start_time(pid, living=True) == start)
+        self.workers = dict((pid, start) for pid, start in self.workers.items() if _proc.start_time(pid, living=True) == start)
         if not self.workers:
             return True
         if self._stopping_since is None:
@@ -432,9 +337,9 @@ class Keeper:
 
     def _note_workers(self):
         """Remember the run's worker processes (forks of ansible-playbook), by pid and start time."""
-        for pid in _children(self.run.pid):
-            if pid not in self.workers and _is_ansible_command(pid):
-                start = _proc_start_time(pid, living=True)
+        for pid in _proc.children(self.run.pid):
+            if pid not in self.workers and _proc.is_ansible_command(pid):
+                start = _proc.start_time(pid, living=True)
                 if start is not None:
                     self.workers[pid] = start
 
@@ -443,7 +348,7 @@ class Keeper:
         with self.store.guard(GUARD):
             if self.mine():
                 return False
-            self._unlink(_pid_name(self.key))
+            self._unlink(pid_name(self.key))
             os.close(self.pid_fd)
             return True
 
@@ -459,7 +364,7 @@ class Keeper:
                 continue
             if self._clock() < self._next_refresh.get(lease.key, 0):
                 continue
-            task = ConfigLock(_Task(self._params(state='locked'), self.log), self.redactor, store=self.store, run=self.run)
+            task = self._sbc_task('locked')
             try:
                 task.renew()  # only a lock this run still holds: a release that just happened stays done
             except OracleError as exc:
@@ -468,7 +373,7 @@ class Keeper:
             else:
                 self._next_refresh.pop(lease.key, None)
             finally:
-                task.client.http.close()
+                task.client.close()
                 if asked:
                     self._unlink(request)
 
@@ -505,85 +410,28 @@ class Keeper:
 
     def _release(self, leases):
         if self.product == 'sbc':
-            task = ConfigLock(_Task(self._params(), self.log), self.redactor, store=self.store, run=self.run)
+            task = self._sbc_task('unlocked')
             try:
                 task.release()
             finally:
-                task.client.http.close()
+                task.client.close()
             return
-        device_ids = [lease.resource.split(':', 1)[1] for lease in leases]
-        task = DeviceLock(_Task(self._params(device_id=device_ids), self.log), self.redactor, store=self.store, run=self.run)
+        task = self._sdm_task([lease.resource.split(':', 1)[1] for lease in leases])
         try:
             task.release(task.targets())
         finally:
             task.client.logout()
-            task.client.http.close()
+            task.client.close()
 
     def _cleanup(self):
         with self.store.guard(GUARD):
-            self._unlink(_pid_name(self.key))
+            self._unlink(pid_name(self.key))
 
     def _unlink(self, name):
         try:
             self.store.unlink(name)
         except OracleError as exc:
             self.log(exc.msg)
-
-
-#: The ``lease`` lookup asks the keeper for a new token when less than this fraction of its life is left.
-ASK_REFRESH_AT = 0.5
-
-
-def lease_view(path, run, member=None, wait=10.0, clock=time.monotonic, sleep=time.sleep):
-    """What the tasks under a lock need, read from the lease at ``path``: for the SBC a token valid now.
-
-    Only a lease file of ours (its name of the form the modules write, in a lease directory that passes the
-    same checks as theirs) is read, read-only: nothing is created but a refresh request, nothing is renamed.
-    Fails (OracleError) when the lease is gone (released), belongs to another run, or is not held by
-    ``member``, the inventory host asking (the lease lists the hosts that took or joined the lock with its
-    credentials). A token past half its life is renewed by the run's keeper first, waiting up to ``wait`` s.
-    """
-
-    if not path:
-        # the role's registered lock result has no lease file once the release has run
-        raise OracleError('no lock is held by this run: it was released, or never taken; use the lock_session_lock variable only '
-                          'between acquire and release', REASON_LOCK_LOST)
-    name = os.path.basename(path)
-    key = name[:-len('.json')] if name.endswith('.json') else ''
-    if not is_lease_key(key):
-        raise OracleError('%s is not a lease file of this collection; give the lease_file result of a config_lock or device_lock '
-                          'task' % path, REASON_BAD_INPUT)
-    with LeaseStore(os.path.dirname(path), create=False) as store:
-        lease = store.read(key, set_aside=False)
-        if lease is None:
-            raise OracleError('no lock is held under %s: it was released, or never taken; use the lock_session_lock variable only '
-                              'between acquire and release' % path, REASON_LOCK_LOST)
-        if not run.same(lease.run):
-            raise OracleError('the lock recorded in %s belongs to %s, not to this run' % (path, lease.run.describe()), REASON_LOCK_LOST)
-        if member is not None and lease.holders and member not in lease.holders:
-            raise OracleError('the lock recorded in %s is held by host(s) %s of this run, not by %s; use it from a host that took it'
-                              % (path, ', '.join(lease.holders), member), REASON_LOCK_LOST)
-        view = {'product': lease.product, 'endpoint': lease.endpoint, 'resource': lease.resource, 'user': lease.user,
-                'base_url': 'https://%s/rest/%s' % (lease.endpoint, lease.api_version) if lease.api_version else None}
-        if lease.product != 'sbc':
-            return view
-        token = Token(lease.token, lease.expires_at, lease.issued_at)
-        keeper = scope_key(run.ident, lease.product, lease.endpoint, lease.user)
-        if token.life_left_fraction() < ASK_REFRESH_AT and keeper_alive(store, keeper):
-            request = key + '.json.refresh'
-            store.touch(request)
-            deadline = clock() + wait
-            before = store.signature(key)
-            while clock() < deadline and store.exists(request) and store.signature(key) == before:
-                sleep(0.02)
-            lease = store.read(key, set_aside=False) or lease
-            token = Token(lease.token, lease.expires_at, lease.issued_at)
-    if token.remaining() <= 0:
-        raise OracleError('the token that held the configuration lock on %s expired at %s, so the lock may be gone'
-                          % (lease.endpoint, time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(lease.expires_at))), REASON_LOCK_LOST)
-    view.update(token=token.value, expires_at=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(token.expires_at)),
-                expires_in=int(token.remaining()))
-    return view
 
 
 def main(argv):

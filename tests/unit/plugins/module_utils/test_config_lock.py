@@ -12,7 +12,9 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._argspec
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_lock import ConfigLock
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import OracleError, Redactor
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import Lease, LeaseStore, Run, lease_key, make_proof
-from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._action import ModuleShim
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import SbcLockOptions
+
+from .lock_task import RecordingHost, validated
 
 ENDPOINT = 'sbc.test:443'
 KEY = lease_key('sbc', ENDPOINT, 'configuration')
@@ -73,9 +75,11 @@ class FakeSbc(_sbc.SbcClient):
 def make_task(tmp_path, client, run=ME, check_mode=False, diff=True, **args):
     params = dict(host=ENDPOINT, username='admin', password='pw-secret', lease_dir=str(tmp_path / 'leases'))
     params.update(args)
-    module = ModuleShim('config_lock', SBC_SPEC, params, check_mode, diff)
+    host = RecordingHost(check_mode, diff)
     store = LeaseStore(params['lease_dir'])
-    return ConfigLock(module, Redactor('pw-secret'), client=client, store=store, run=run), module, store
+    redactor = Redactor('pw-secret')
+    options = SbcLockOptions(validated(SBC_SPEC, params), redactor)
+    return ConfigLock(options, host, redactor, client=client, store=store, run=run), host, store
 
 
 def put_lease(store, run, token='held-token', expires_in=600, issued_ago=0):
@@ -391,8 +395,8 @@ def test_hosts_of_one_run_share_the_lock_and_the_last_gives_it_back(tmp_path):
     def task_for(host, **args):
         params = dict(host=ENDPOINT, username='admin', password='pw-secret', lease_dir=str(tmp_path / 'leases'))
         params.update(args)
-        module = ModuleShim('config_lock', SBC_SPEC, params, False, False, host)
-        return ConfigLock(module, Redactor('pw-secret'), client=sbc, store=LeaseStore(params['lease_dir']), run=ME)
+        options = SbcLockOptions(validated(SBC_SPEC, params), Redactor('pw-secret'))
+        return ConfigLock(options, RecordingHost(member=host), Redactor('pw-secret'), client=sbc, store=LeaseStore(params['lease_dir']), run=ME)
 
     assert task_for('a').acquire()['changed'] is True
     joined = task_for('b').acquire()

@@ -14,7 +14,9 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import OracleError, Redactor
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import Lease, LeaseStore, Run, lease_key, make_proof
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sdm import DONE, REFUSED, Answer
-from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._action import ModuleShim
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import SdmLockOptions
+
+from .lock_task import RecordingHost, validated
 
 ENDPOINT = 'sdm.test:8443'
 ME = Run('ctl', 1000, 111)
@@ -68,6 +70,12 @@ class FakeSdm:
         self.calls.append('login')
         self.logged_in = True
 
+    def close(self):
+        self.http.close()
+
+    def idle_for(self):
+        return self.http.idle_for()
+
     def keep_alive(self):
         assert self.logged_in, 'keep_alive() before login()'
         self.calls.append('keep_alive')
@@ -108,10 +116,11 @@ class FakeSdm:
 def make_task(tmp_path, client, run=ME, check_mode=False, diff=True, **args):
     params = dict(host=ENDPOINT, username='prov1', password='pw-secret', lease_dir=str(tmp_path / 'leases'))
     params.update(args)
-    module = ModuleShim('device_lock', SDM_SPEC, params, check_mode, diff)
-    assert not module._error, module._error
+    host = RecordingHost(check_mode, diff)
     store = LeaseStore(params['lease_dir'])
-    return DeviceLock(module, Redactor('pw-secret'), client=client, store=store, run=run), module, store
+    redactor = Redactor('pw-secret')
+    options = SdmLockOptions(validated(SDM_SPEC, params), redactor)
+    return DeviceLock(options, host, redactor, client=client, store=store, run=run), host, store
 
 
 def key(device_id):
@@ -735,12 +744,12 @@ def test_main_body_logs_in_once_and_always_logs_out(tmp_path, patched_client, an
     sdm = FakeSdm(answers)
     patched_client.append(sdm)
     args = dict(host=ENDPOINT, username='prov1', password='pw-secret', lease_dir=str(tmp_path / 'leases'), **params)
-    module = ModuleShim('device_lock', SDM_SPEC, args, False, False)
+    params = validated(SDM_SPEC, args)
     if fails:
         with pytest.raises(OracleError):
-            main_body(module, Redactor('pw-secret'))
+            main_body(params, RecordingHost(), Redactor('pw-secret'))
     else:
-        main_body(module, Redactor('pw-secret'))
+        main_body(params, RecordingHost(), Redactor('pw-secret'))
     assert sdm.calls.count('login') == 1 and sdm.calls[-1] == 'logout' and sdm.calls.count('logout') == 1
     assert sdm.http.closed
 
@@ -751,8 +760,7 @@ def test_main_body_of_a_held_lease_never_logs_in(tmp_path, patched_client):
     store = LeaseStore(str(tmp_path / 'leases'))
     put_lease(store, 'ID1', ME)
     args = dict(host=ENDPOINT, username='prov1', password='pw-secret', lease_dir=str(tmp_path / 'leases'), device_id=['ID1'])
-    module = ModuleShim('device_lock', SDM_SPEC, args, False, False)
-    result = main_body(module, Redactor('pw-secret'))
+    result = main_body(validated(SDM_SPEC, args), RecordingHost(), Redactor('pw-secret'))
     assert result['changed'] is False and sdm.calls == [] and sdm.http.closed
 
 
@@ -824,8 +832,8 @@ def test_hosts_of_one_run_share_a_device_and_the_last_gives_it_back(tmp_path):
     def task_for(host, **args):
         params = dict(host=ENDPOINT, username='prov1', password='pw-secret', lease_dir=str(tmp_path / 'leases'), device_id=['ID1'])
         params.update(args)
-        module = ModuleShim('device_lock', SDM_SPEC, params, False, False, host)
-        return DeviceLock(module, Redactor('pw-secret'), client=sdm, store=LeaseStore(params['lease_dir']), run=ME)
+        options = SdmLockOptions(validated(SDM_SPEC, params), Redactor('pw-secret'))
+        return DeviceLock(options, RecordingHost(member=host), Redactor('pw-secret'), client=sdm, store=LeaseStore(params['lease_dir']), run=ME)
 
     assert lock(task_for('a'))['changed'] is True
     joined = lock(task_for('b'))

@@ -18,8 +18,9 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options
     group_from_params,
     seconds,
 )
-from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._action import ModuleShim
 from tests.collection_path import REPO_ROOT
+
+from .lock_task import validated
 
 # Hypothesis keeps its caches under tests/output (ignored by git and by the collection build), not in the checkout's root.
 set_hypothesis_home_dir(REPO_ROOT / 'tests' / 'output' / 'hypothesis')
@@ -38,9 +39,7 @@ def params_of(spec, **args):
         base.pop('device_id')
     base.update(args)
     base = dict((name, value) for name, value in base.items() if value is not None)  # None: the option is not given
-    module = ModuleShim('test', spec, base, False, False)
-    assert module._error is None, module._error
-    return module.params
+    return validated(spec, base)
 
 
 def refused(spec, prefix='SDM', **args):

@@ -5,7 +5,7 @@ import json
 import pytest
 import requests
 
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _sdm
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _options, _sdm
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import Endpoint, HttpClient, OracleError, Redactor
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sdm import DONE, REFUSED, SdmClient, holder_named_in
 
@@ -360,4 +360,4 @@ def test_the_password_is_known_to_the_redactor_from_the_start():
 
 
 def test_constants():
-    assert _sdm.DEFAULT_PORT == 8443
+    assert _options.SDM_PORT == 8443 and _options.SBC_PORT == 443

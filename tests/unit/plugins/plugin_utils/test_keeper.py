@@ -10,10 +10,18 @@ import time
 
 import pytest
 
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import watch_run
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._argspec import SBC_SPEC
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import Redactor
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import LockHost
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import SbcLockOptions
+from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._keeper_pid import keeper_alive, lock_nb
+from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._lease_view import lease_view
 from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils import _keeper
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import OracleError
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import Lease, LeaseStore, Run, _proc_start_time, make_proof
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import Lease, LeaseStore, Run, make_proof
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._proc import start_time as _proc_start_time
+
+from ..module_utils.lock_task import validated
 
 ENDPOINT = 'sbc.test:443'
 
@@ -37,20 +45,17 @@ def sbc_lease(run, token='tok-1', life=600.0, age=0.0, endpoint=ENDPOINT, user='
                  api_version='v1.2')
 
 
-class Module:
-    check_mode = False
+PARAMS = validated(SBC_SPEC, {'host': ENDPOINT, 'username': 'admin', 'password': 'pw-secret', 'api_version': 'v1.2'})
 
-    def __init__(self, release_on_exit=True):
-        self.params = {'release_on_exit': release_on_exit, 'host': ENDPOINT, 'username': 'admin', 'password': 'pw-secret'}
-        self.warnings = []
 
-    def warn(self, warning):
-        self.warnings.append(warning)
+def sbc_options(**changes):
+    """The options of a config_lock task on ENDPOINT as admin, as the keeper gets them."""
+    return SbcLockOptions(dict(PARAMS, **changes), Redactor('pw-secret'))
 
 
 def make_keeper(store, run, user='admin', product='sbc'):
     fd = os.open(os.path.join(store.directory, 'k.pid'), os.O_RDWR | os.O_CREAT, 0o600)
-    config = {'product': product, 'endpoint': ENDPOINT, 'user': user, 'run': run.ident, 'params': {'password': 'pw-secret'}}
+    config = {'product': product, 'endpoint': ENDPOINT, 'user': user, 'run': run.ident, 'params': dict(PARAMS, username=user)}
     log = []
 
     class Out:
@@ -73,18 +78,20 @@ def test_a_scope_is_one_run_product_endpoint_and_user():
 
 def test_no_keeper_where_it_is_not_wanted(tmp_path, monkeypatch):
     monkeypatch.setattr(_keeper, '_spawn', lambda *a: pytest.fail('no keeper should start'))
-    module = Module(release_on_exit=False)
-    _keeper.ensure_keeper(module, LeaseStore(str(tmp_path)), 'sbc', ENDPOINT, 'admin', this_process())
-    # a module executed on another host has no start_keeper: nothing to ask
-    watch_run(Module(), LeaseStore(str(tmp_path)), 'sbc', ENDPOINT, 'admin', this_process())
-    assert not module.warnings
+    warnings = []
+    _keeper.ensure_keeper(LeaseStore(str(tmp_path)), sbc_options(release_on_exit=False), this_process(), warnings.append)
+    # a module executed on another host has a LockHost without on_lock: nothing to ask
+    LockHost().lock_held(LeaseStore(str(tmp_path)), sbc_options(), this_process())
+    # in check mode nothing is held
+    LockHost(check_mode=True, on_lock=lambda *a: pytest.fail('no lock in check mode')).lock_held(None, sbc_options(), this_process())
+    assert not warnings
 
 
 def test_no_keeper_for_a_run_that_cannot_be_watched(tmp_path, monkeypatch):
     monkeypatch.setattr(_keeper, '_spawn', lambda *a: pytest.fail('no keeper should start'))
-    module = Module()
-    _keeper.ensure_keeper(module, LeaseStore(str(tmp_path)), 'sbc', ENDPOINT, 'admin', Run('another-host', 1, 2))
-    assert 'no keeper watches this run' in module.warnings[0]
+    warnings = []
+    _keeper.ensure_keeper(LeaseStore(str(tmp_path)), sbc_options(), Run('another-host', 1, 2), warnings.append)
+    assert 'no keeper watches this run' in warnings[0]
 
 
 def test_one_keeper_per_scope_however_many_tasks_ask(tmp_path, monkeypatch):
@@ -99,14 +106,14 @@ def test_one_keeper_per_scope_however_many_tasks_ask(tmp_path, monkeypatch):
     monkeypatch.setattr(_keeper, '_spawn', spawn)
     store = LeaseStore(str(tmp_path))
     for _dummy in range(3):
-        _keeper.ensure_keeper(Module(), store, 'sbc', ENDPOINT, 'admin', this_process())
+        _keeper.ensure_keeper(store, sbc_options(), this_process(), pytest.fail)
     config, held = started
     assert config['params']['password'] == 'pw-secret' and config['run'] == this_process().ident
     key = _keeper.scope_key(this_process().ident, 'sbc', ENDPOINT, 'admin')
-    assert _keeper.keeper_alive(store, key)
+    assert keeper_alive(store, key)
     os.close(held)  # the keeper is gone: the next task starts a new one
-    assert not _keeper.keeper_alive(store, key)
-    _keeper.ensure_keeper(Module(), store, 'sbc', ENDPOINT, 'admin', this_process())
+    assert not keeper_alive(store, key)
+    _keeper.ensure_keeper(store, sbc_options(), this_process(), pytest.fail)
     assert len(started) == 4
     os.close(started[3])
 
@@ -181,9 +188,9 @@ def test_a_token_running_out_is_renewed_by_the_keeper(tmp_path, monkeypatch):
     acquired = []
 
     class FakeConfigLock:
-        def __init__(self, module, redactor, store=None, run=None):
-            assert module.params['state'] == 'locked' and run is keeper.run
-            self.client = type('C', (), {'http': type('H', (), {'close': lambda self: None})()})()
+        def __init__(self, options, host, redactor, store=None, run=None):
+            assert options.state == 'locked' and options.token is None and run is keeper.run and host.member is None
+            self.client = type('C', (), {'close': lambda self: None})()
 
         def renew(self):
             acquired.append(True)
@@ -218,7 +225,7 @@ def test_the_view_gives_the_token_its_expiry_and_the_base_url(tmp_path):
     store = LeaseStore(str(tmp_path))
     lease = sbc_lease(this_process(), token='secret-token')
     store.write(lease)
-    view = _keeper.lease_view(store.path(lease.key), this_process())
+    view = lease_view(store.path(lease.key), this_process())
     assert view['token'] == 'secret-token' and view['base_url'] == 'https://sbc.test:443/rest/v1.2'
     assert 590 <= view['expires_in'] <= 600 and view['product'] == 'sbc'
 
@@ -231,7 +238,7 @@ def test_the_view_fails_once_the_lock_is_not_ours(tmp_path, case):
     if case != 'released':
         store.write(lease)
     with pytest.raises(OracleError) as failure:
-        _keeper.lease_view('' if case == 'empty' else store.path(lease.key), this_process(), wait=0.2)
+        lease_view('' if case == 'empty' else store.path(lease.key), this_process(), wait=0.2)
     assert failure.value.reason == 'lock_lost'
     assert 'secret' not in failure.value.msg and lease.token not in failure.value.msg
 
@@ -243,7 +250,7 @@ def test_a_token_past_half_its_life_is_renewed_by_the_keeper_before_it_is_handed
     store.write(old)
     key = _keeper.scope_key(run.ident, 'sbc', ENDPOINT, 'admin')
     fd = os.open(os.path.join(store.directory, key + '.pid'), os.O_RDWR | os.O_CREAT, 0o600)
-    assert _keeper._lock_nb(fd)  # a keeper is alive
+    assert lock_nb(fd)  # a keeper is alive
 
     def keeper():
         request = store.path(old.key) + '.refresh'
@@ -256,7 +263,7 @@ def test_a_token_past_half_its_life_is_renewed_by_the_keeper_before_it_is_handed
     thread = threading.Thread(target=keeper)
     thread.start()
     try:
-        view = _keeper.lease_view(store.path(old.key), run, wait=5)
+        view = lease_view(store.path(old.key), run, wait=5)
     finally:
         thread.join()
         os.close(fd)
@@ -363,9 +370,9 @@ def test_the_view_answers_only_a_host_that_holds_the_lock(tmp_path):
     lease = sbc_lease(this_process())
     lease.holders = ['sbc-a', 'sbc-b']
     store.write(lease)
-    assert _keeper.lease_view(store.path(lease.key), this_process(), member='sbc-b')['token'] == 'tok-1'
+    assert lease_view(store.path(lease.key), this_process(), member='sbc-b')['token'] == 'tok-1'
     with pytest.raises(OracleError) as failure:
-        _keeper.lease_view(store.path(lease.key), this_process(), member='sbc-c')
+        lease_view(store.path(lease.key), this_process(), member='sbc-c')
     assert failure.value.reason == 'lock_lost' and 'sbc-a, sbc-b' in failure.value.msg
 
 
@@ -378,7 +385,7 @@ def test_the_view_reads_only_lease_files_and_changes_nothing(tmp_path, name):
             handle.write('{"a": 1}')
     before = sorted(os.listdir(store.directory))
     with pytest.raises(OracleError) as failure:
-        _keeper.lease_view(path, this_process())
+        lease_view(path, this_process())
     assert failure.value.reason == 'bad_input' and sorted(os.listdir(store.directory)) == before
 
 
@@ -388,7 +395,7 @@ def test_the_view_does_not_set_a_bad_lease_aside(tmp_path):
     with open(os.path.join(store.directory, key + '.json'), 'w') as handle:
         handle.write('null')
     with pytest.raises(OracleError) as failure:
-        _keeper.lease_view(store.path(key), this_process())
+        lease_view(store.path(key), this_process())
     assert failure.value.reason == 'lease_error' and os.listdir(store.directory).count(key + '.json') == 1
 
 
@@ -398,5 +405,5 @@ def test_the_view_refuses_a_directory_others_can_write(tmp_path):
     store.write(lease)
     os.chmod(store.directory, 0o777)
     with pytest.raises(OracleError) as failure:
-        _keeper.lease_view(store.path(lease.key), this_process())
+        lease_view(store.path(lease.key), this_process())
     assert failure.value.reason == 'lease_error' and stat.S_IMODE(os.stat(store.directory).st_mode) == 0o777

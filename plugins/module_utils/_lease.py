@@ -315,8 +315,78 @@ def is_lease_key(name):
     return bool(_KEY_RE.match(name or ''))
 
 
-class LeaseStore:
-    """The lease directory, opened once and trusted only if it is ours (see :meth:`__init__`).
+#: How often a waiter looks for a change of a lease it waits behind when the record offers no watch (a stat, no request).
+POLL_FOR_CHANGE = 0.02
+
+
+class LeaseRecord:
+    """The interface every lease backend offers: where the leases of the runs sharing it are kept.
+
+    ``guard(key)`` serialises decisions about one lock among every run that shares the record; inside it,
+    ``read``/``write``/``delete`` are atomic. ``signature(key)`` changes whenever the lease is written or removed,
+    and ``wait_for_change`` returns as soon as it has (or at the timeout). ``run_alive(lease)`` says whether the
+    run that holds a lease is still there (None: it cannot be told). ``path(key)`` names the lease for people.
+    The file backend is :class:`LeaseStore`; the tests in tests/unit/plugins/module_utils/test_lease_record.py
+    are written against this interface so that every backend passes the same suite.
+    """
+
+    def guard(self, key):
+        """A context manager holding the exclusive right to decide about ``key``."""
+        raise NotImplementedError
+
+    def read(self, key):
+        """The Lease for ``key``, or None."""
+        raise NotImplementedError
+
+    def write(self, lease):
+        """Store ``lease`` under its key, replacing what was there, atomically."""
+        raise NotImplementedError
+
+    def delete(self, key):
+        """Remove the lease for ``key`` (nothing happens when there is none)."""
+        raise NotImplementedError
+
+    def signature(self, key):
+        """A value that changes whenever the lease for ``key`` is written or removed (None while there is none)."""
+        raise NotImplementedError
+
+    def path(self, key):
+        """Where the lease for ``key`` is kept, for messages and results."""
+        raise NotImplementedError
+
+    def run_alive(self, lease):
+        """True/False when it can be told whether the run that holds ``lease`` is still there, else None."""
+        return lease.run.alive()
+
+    def close(self):
+        """Let go of what the record holds open."""
+
+    def wait_for_change(self, key, signature, timeout, clock=time.monotonic, sleep=time.sleep):
+        """Return when ``signature(key)`` differs from ``signature`` or after ``timeout`` seconds; True if it changed.
+
+        This default looks every POLL_FOR_CHANGE seconds; a backend that can watch overrides it.
+        """
+        until = clock() + timeout
+        while clock() < until:
+            sleep(POLL_FOR_CHANGE)
+            if self.signature(key) != signature:
+                return True
+        return False
+
+    def classify(self, lease, run):
+        """How ``lease`` stands for ``run``: FREE (no lease), OURS, OTHER_RUN (alive or unknown) or ORPHAN (its run is gone).
+
+        Whose credentials took the lock is the lock logic's question (:meth:`Lease.taken_with`).
+        """
+        if lease is None:
+            return FREE
+        if run.same(lease.run):
+            return OURS
+        return ORPHAN if self.run_alive(lease) is False else OTHER_RUN
+
+
+class LeaseStore(LeaseRecord):
+    """The file backend of the lease record: the lease directory, opened once and trusted only if it is ours.
 
     Every file operation goes through the directory's descriptor and never follows a symbolic link, so
     neither a swapped directory nor a planted link can make us read, write or create a file elsewhere.
@@ -554,20 +624,8 @@ class LeaseStore:
             return None
         return self.now() - st.st_mtime < HEARTBEAT_STALE
 
-    def classify(self, lease, run):
-        """How ``lease`` stands for ``run``: FREE (no lease), OURS, OTHER_RUN (alive or unknown) or ORPHAN (its run is gone).
-
-        A run of this host is alive while its process is; a run of another host (another AWX container
-        on a shared lease directory) while its keeper's heartbeat is fresh. Without either, it counts as alive.
-        Whose credentials took the lock is the lock logic's question (:meth:`Lease.taken_with`).
-        """
-        if lease is None:
-            return FREE
-        if run.same(lease.run):
-            return OURS
+    def run_alive(self, lease):
+        """A run of this host is alive while its process is; a run of another host (another AWX container on a shared
+        lease directory) while its keeper's heartbeat is fresh. Without either, None: it counts as alive."""
         alive = lease.run.alive()
-        if alive is None:
-            alive = self.keeper_alive(lease)
-        if alive is False:
-            return ORPHAN
-        return OTHER_RUN
+        return self.keeper_alive(lease) if alive is None else alive

@@ -39,8 +39,6 @@ RELEASED = 'released'
 NOT_HELD = 'not_held'
 HELD_BY_OTHER = 'held_by_other'
 
-#: How often a waiter looks at a local lease (a stat, no request): hand-over within tens of milliseconds.
-LOCAL_POLL = 0.02
 #: How long a waiter watches a local lease before checking that its run is still alive.
 LOCAL_RECHECK = 1.0
 #: A waiter signed in behind a local lease touches its session when it has been idle this long, so that the
@@ -124,12 +122,7 @@ class Waiter:
         if store is None:
             self._sleep(min(next(self._delays), remaining))
         else:
-            signature = store.signature(key)
-            until = began + min(remaining, LOCAL_RECHECK)
-            while self._clock() < until:
-                self._sleep(LOCAL_POLL)
-                if store.signature(key) != signature:
-                    break
+            store.wait_for_change(key, store.signature(key), min(remaining, LOCAL_RECHECK), self._clock, self._sleep)
         self._waited += self._clock() - began
         return True
 

@@ -1,0 +1,148 @@
+"""The lease record's interface (_lease.LeaseRecord), tested the same way for every backend.
+
+A backend is a fixture parameter: a factory that opens a fresh, empty record. Each test speaks only the
+interface (guard, read, write, delete, signature, wait_for_change, run_alive, classify, path, close).
+"""
+
+import multiprocessing
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import (
+    FREE,
+    ORPHAN,
+    OTHER_RUN,
+    OURS,
+    Lease,
+    LeaseRecord,
+    LeaseStore,
+    Run,
+    make_proof,
+)
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._proc import start_time
+
+ENDPOINT = 'sdm.test:8443'
+
+
+def this_run():
+    return Run(os.uname()[1], os.getpid(), start_time(os.getpid()))
+
+
+def gone_run():
+    process = subprocess.Popen([sys.executable, '-c', 'pass'])
+    start = start_time(process.pid)
+    process.wait()
+    return Run(os.uname()[1], process.pid, start)
+
+
+def device_lease(run, device_id='ID1'):
+    return Lease('sdm', ENDPOINT, 'device:%s' % device_id, 'prov1', run, proof=make_proof('prov1', 'pw'), holders=['h1'])
+
+
+def _file_backend(tmp_path):
+    return LeaseStore(str(tmp_path / 'leases'))
+
+
+BACKENDS = {'file': _file_backend}
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+def open_record(request, tmp_path):
+    """Opens the backend's record (as often as a test asks: several openers share it, as runs do)."""
+    opened = []
+
+    def factory():
+        record = BACKENDS[request.param](tmp_path)
+        opened.append(record)
+        return record
+
+    yield factory
+    for record in opened:
+        record.close()
+
+
+def test_every_backend_is_a_lease_record(open_record):
+    assert isinstance(open_record(), LeaseRecord)
+
+
+def test_read_write_delete(open_record):
+    record = open_record()
+    lease = device_lease(this_run())
+    assert record.read(lease.key) is None and record.signature(lease.key) is None
+    record.write(lease)
+    again = open_record().read(lease.key)
+    assert again.to_dict() == lease.to_dict()
+    record.delete(lease.key)
+    record.delete(lease.key)  # deleting what is gone is no error
+    assert record.read(lease.key) is None and lease.key in record.path(lease.key)
+
+
+def test_the_signature_changes_on_every_write_and_delete(open_record):
+    record = open_record()
+    lease = device_lease(this_run())
+    seen = [record.signature(lease.key)]
+    for step in range(3):
+        lease.holders.append('h%d' % (step + 2))
+        record.write(lease)
+        seen.append(record.signature(lease.key))
+    record.delete(lease.key)
+    seen.append(record.signature(lease.key))
+    assert len(set(seen[:-1])) == 4 and seen[-1] is None
+
+
+def test_a_waiter_is_woken_by_a_change_and_not_before(open_record):
+    record = open_record()
+    lease = device_lease(this_run())
+    record.write(lease)
+    began = time.monotonic()
+    assert record.wait_for_change(lease.key, record.signature(lease.key), 0.2) is False
+    assert time.monotonic() - began >= 0.2
+    writer = threading.Timer(0.1, lambda: open_record().delete(lease.key))
+    writer.start()
+    try:
+        assert record.wait_for_change(lease.key, record.signature(lease.key), 30) is True
+    finally:
+        writer.join()
+
+
+def _hold_guard(factory_args, key, entered, release):
+    record = LeaseStore(factory_args)
+    with record.guard(key):
+        entered.set()
+        release.wait(30)
+
+
+def test_the_guard_excludes_other_processes(open_record, tmp_path):
+    record = open_record()
+    key = device_lease(this_run()).key
+    context = multiprocessing.get_context('fork')
+    entered, release = context.Event(), context.Event()
+    holder = context.Process(target=_hold_guard, args=(record.path(key).rsplit('/', 1)[0], key, entered, release))
+    holder.start()
+    try:
+        assert entered.wait(30)
+        got = threading.Event()
+        waiter = threading.Thread(target=lambda: (record.guard(key).__enter__(), got.set()))
+        waiter.daemon = True
+        waiter.start()
+        assert not got.wait(0.3)  # held by the other process
+        release.set()
+        assert got.wait(30)
+    finally:
+        release.set()
+        holder.join(30)
+
+
+def test_standings_for_a_run(open_record):
+    record = open_record()
+    me = this_run()
+    assert record.classify(None, me) == FREE
+    assert record.classify(device_lease(me), me) == OURS
+    assert record.classify(device_lease(Run(me.host, 1, start_time(1))), me) == OTHER_RUN  # pid 1 lives
+    assert record.classify(device_lease(gone_run()), me) == ORPHAN
+    assert record.run_alive(device_lease(gone_run())) is False

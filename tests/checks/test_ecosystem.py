@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import pathlib
+import re
 import subprocess
+import sys
 import tarfile
 
 import pytest
@@ -63,6 +65,16 @@ def _assert_ok(proc: subprocess.CompletedProcess, what: str) -> None:
 def test_ansible_test_sanity():
     """ansible-test sanity, every test, on a clean copy of what git would ship (tools/sanity.sh)."""
     _assert_ok(_run(ROOT / "tools" / "sanity.sh", timeout=1750), "ansible-test sanity")
+
+
+@pytest.mark.timeout(960)
+def test_ansible_test_units():
+    """ansible-test units on a clean copy (tools/units.sh): the unit tests as ansible-test runs them, none skipped."""
+    proc = _run(ROOT / "tools" / "units.sh", "--python", "%d.%d" % sys.version_info[:2], timeout=900)
+    _assert_ok(proc, "ansible-test units")
+    ran = [int(count) for count in re.findall(r"=+ (\d+) passed", proc.stdout)]
+    # module_utils tests (the modules' context) and plugin_utils tests (the controller's): both must run something
+    assert len(ran) == 2 and min(ran) > 0, proc.stdout[-3000:]
 
 
 @pytest.mark.timeout(600)

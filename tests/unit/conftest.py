@@ -4,9 +4,9 @@ import pathlib
 import sys
 
 try:
+    import ansible_collections.oracle_comms.provisioning.plugins  # noqa: F401 (ansible-test units: already importable)
+except ImportError:
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
     from tests.collection_path import ensure_collections_root
-except ImportError:  # ansible-test units: the collection is already importable where it runs
-    pass
-else:
+
     ensure_collections_root()

@@ -25,6 +25,10 @@ NOT_AUTHORIZED = "Client not authorized"
 LOCKED_BY_OTHER = "Resource locked by another user"
 NO_LOCK = "User does not have the lock"
 LOCK_FOREIGN_TEXT = {"default": LOCKED_BY_OTHER, "alt": "another client/user already owns the lock"}
+# Servers that word the unlock refusals otherwise: one text for both cases, in English or in German.
+LOCK_NOT_AVAILABLE = {"other": "Lock not available", "localized": "Sperre nicht verfügbar"}
+UNLOCK_FREE_TEXT = dict(LOCK_NOT_AVAILABLE, documented=NO_LOCK, generic=LOCKED_BY_OTHER)
+UNLOCK_FOREIGN_TEXT = dict(LOCK_NOT_AVAILABLE, documented=LOCKED_BY_OTHER, generic=NO_LOCK)
 FORBIDDEN = "User does not have administrator privileges"
 
 
@@ -215,11 +219,15 @@ class SbcInstance:
     def lock_holder(self, request):
         """The lock check of every change: return the caller's Token if it holds the lock, else 423."""
         token = self.admin_bearer(request)
-        if self.lock is None:
-            raise ApiError(423, NO_LOCK)
-        if self.lock.token != token.value:
-            raise ApiError(423, LOCKED_BY_OTHER)
+        if self.lock is None or self.lock.token != token.value:
+            raise self.not_holder()
         return token
+
+    def not_holder(self):
+        """The 423 for a caller whose token does not hold the lock: free or held by another, worded per the switches."""
+        if self.lock is None:
+            return ApiError(423, UNLOCK_FREE_TEXT[self.switches["sbc.unlock_free_text"]])
+        return ApiError(423, UNLOCK_FOREIGN_TEXT[self.switches["sbc.unlock_foreign_text"]])
 
     def basic_user(self, request):
         """Return the user named by a valid ``Authorization: Basic`` header, else raise 401."""
@@ -275,12 +283,18 @@ class SbcInstance:
         return None
 
     def _refresh(self, current):
-        """Re-authenticate with a live token per ``sbc.refresh_mode``; the lock follows the returned token."""
+        """Re-authenticate with a live token per ``sbc.refresh_mode``.
+
+        ``move`` and ``revoke`` move a lock the old token holds to the new one (audit ``move``), ``extend``
+        returns the same token, ``stay`` a new one while the lock stays with the old token until it expires.
+        """
         mode = self.switches["sbc.refresh_mode"]
         if mode == "extend":
             current.expires_at = time.monotonic() + self.ttl
             heapq.heappush(self.expiry_heap, (current.expires_at, next(self._order), current.value))
             return current
+        if mode == "stay":
+            return self._issue(current.user)
         if mode == "revoke":
             # the old token goes away, so it does not count against sbc.max_tokens
             del self.tokens[current.value]
@@ -324,10 +338,8 @@ class SbcInstance:
     async def unlock_config(self, request):
         """POST /rest/{v}/configuration/unlock."""
         token = self.admin_bearer(request)
-        if self.lock is None:
-            raise ApiError(423, NO_LOCK)
-        if self.lock.token != token.value:
-            raise ApiError(423, LOCKED_BY_OTHER)
+        if self.lock is None or self.lock.token != token.value:
+            raise self.not_holder()
         holder, self.lock = self.lock, None
         self._audit("release", holder, "unlock")
         return self.no_content()

@@ -19,6 +19,25 @@ DEVICE_FIELDS = ("id", "ip", "key", "name", "nfId", "nfName", "parentGroupId", "
 SERVER_INFO = {"productName": "Oracle Communications Session Delivery Manager", "version": "9.0.1.0.0"}
 WWW_AUTHENTICATE = 'Basic realm="Session Delivery Manager"'
 SESSION_INVALID = "Session is not valid or has expired"
+# The refusals of the device state table per sdm.error_wording; "*_named" when sdm.error_names_holder is on.
+# Oracle documents none of them: "alt" names the holder in another phrasing, "localized" in words no English pattern reads.
+LOCK_TEXTS = {
+    "default": {
+        "foreign": "Device {id} is locked by another user", "foreign_named": "Device {id} is locked by user {user}",
+        "relock": "Device {id} is already locked", "relock_named": "Device {id} is already locked by user {user}",
+        "free": "Device {id} is not locked",
+    },
+    "alt": {
+        "foreign": "Another user holds the lock on device {id}", "foreign_named": "Device {id} is held by '{user}'",
+        "relock": "Device {id} is already locked by you", "relock_named": "Device {id} is already held by '{user}'",
+        "free": "No lock to release on device {id}",
+    },
+    "localized": {
+        "foreign": "Gerät {id} ist von einem anderen Benutzer gesperrt", "foreign_named": "Gerät {id} ist von Benutzer {user} gesperrt",
+        "relock": "Gerät {id} ist bereits gesperrt", "relock_named": "Gerät {id} ist bereits von Benutzer {user} gesperrt",
+        "free": "Gerät {id} ist nicht gesperrt",
+    },
+}
 
 
 class Session:
@@ -294,19 +313,23 @@ class SdmInstance:
     def _outcome(self, action, device_id, user):
         """Apply the device state table: return ``(status, change, error_text)`` without changing anything."""
         lock = self.locks.get(device_id)
-        names_holder = self.switches["sdm.error_names_holder"] == "on"
         if lock is not None and lock.user != user:
             key = "sdm.lock_foreign" if action == "Lock" else "sdm.unlock_foreign"
-            text = "Device %s is locked by %s" % (device_id, "user " + lock.user if names_holder else "another user")
-            return int(self.switches[key]), None, text
+            return int(self.switches[key]), None, self._lock_text("foreign", device_id, lock.user)
         if action == "Lock":
             if lock is None:
                 return int(self.switches["sdm.lock_status"]), "grant", None
-            status = int(self.switches["sdm.relock_same_user"])
-            return status, None, "Device %s is already locked" % device_id + (" by user " + user if names_holder else "")
+            return int(self.switches["sdm.relock_same_user"]), None, self._lock_text("relock", device_id, user)
         if lock is None:
-            return int(self.switches["sdm.unlock_free"]), None, "Device %s is not locked" % device_id
+            return int(self.switches["sdm.unlock_free"]), None, self._lock_text("free", device_id)
         return 204, "release", None
+
+    def _lock_text(self, case, device_id, holder=None):
+        """Return the refusal text of ``case`` in the ``sdm.error_wording`` words, naming the holder when switched on."""
+        texts = LOCK_TEXTS[self.switches["sdm.error_wording"]]
+        if holder is not None and self.switches["sdm.error_names_holder"] == "on":
+            return texts[case + "_named"].format(id=device_id, user=holder)
+        return texts[case].format(id=device_id)
 
     def _apply(self, device_id, change, session, via):
         if change == "grant":

@@ -60,10 +60,12 @@ class Number:
 
 SWITCHES = {
     "sbc.relock_same_token": Choice("204", "423"),
-    "sbc.refresh_mode": Choice("move", "revoke", "extend"),
+    "sbc.refresh_mode": Choice("move", "revoke", "extend", "stay"),
     "sbc.refresh_field": Choice("any", "token", "accessToken"),
     "sbc.message_shape": Choice("message", "errorMessage", "reasonPhrase"),
     "sbc.lock_foreign_text": Choice("default", "alt"),
+    "sbc.unlock_free_text": Choice("documented", "generic", "other", "localized"),
+    "sbc.unlock_foreign_text": Choice("documented", "generic", "other", "localized"),
     "sbc.supportedversions_anonymous": Choice("false", "true"),
     "sbc.post_status": Choice("200", "201"),
     "sbc.async_result": Choice("success", "fail"),
@@ -79,6 +81,7 @@ SWITCHES = {
     "sdm.type_match": Choice("exact", "insensitive"),
     "sdm.error_body": Choice("text", "empty", "html", "xml", "json"),
     "sdm.error_names_holder": Choice("off", "on"),
+    "sdm.error_wording": Choice("default", "alt", "localized"),
     "sdm.lock_lifetime": Choice("survive", "logout", "expiry"),
     "sdm.expose_lock_fields": Choice("off", "on"),
     "sdm.list_shape": Choice("9.0.1", "9.0.0"),

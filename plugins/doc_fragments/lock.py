@@ -14,7 +14,7 @@ options:
   state:
     description:
       - V(locked) takes the lock, or keeps it when this run already holds it with the same credentials.
-        Another user, even in the same run, is another client: it waits like anyone else. The same user with
+        Another user, even in the same run, is another client, which waits like anyone else. The same user with
         a password that is not the one that took the lock fails with V(auth_failed).
       - Several inventory hosts of one run that lock the same device share the lock (RV(holders)).
       - V(unlocked) gives back a lock this run holds; while other hosts of the run still hold it, this host

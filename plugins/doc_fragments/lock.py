@@ -60,7 +60,7 @@ notes:
   - On failure the result carries RV(reason), a machine-readable word (for example V(lock_held),
     V(auth_failed), V(forbidden), V(tls), V(not_found), V(api_version), V(network), V(bad_response), V(server_error),
     V(lock_lost), V(bad_input), V(lease_error)), and RV(retryable), true when trying again later may succeed
-    (V(network), V(server_error), V(bad_response): the answer was lost or the device was not well).
+    (V(network), V(server_error), V(bad_response); the answer was lost or the device was not well).
 requirements:
   - requests
   - defusedxml

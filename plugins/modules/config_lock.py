@@ -164,7 +164,7 @@ reason:
   sample: lock_held
 retryable:
   description:
-    - Whether trying again later may succeed (V(true) for the reasons V(network), V(server_error) and V(bad_response):
+    - Whether trying again later may succeed (V(true) for the reasons V(network), V(server_error) and V(bad_response);
       the answer was lost or the device was not well). The role retries a failing release on it.
   returned: on failure
   type: bool

@@ -23,7 +23,7 @@ def _verdict(passed):
 
 
 def target_rows(results):
-    """(benchmark, target, measured, verdict) for every target the issue sets, in its order."""
+    """(benchmark, target, measured, verdict) for every target of benchmarks/README.md, in its order."""
     rows = []
     per_task = results.get('pertask')
     if per_task:

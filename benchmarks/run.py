@@ -1,4 +1,4 @@
-"""Run the benchmarks of issue #8 and write the table, the JSON and the plot: ``python -m benchmarks [options]``.
+"""Run the benchmarks and write the table, the JSON and the plot: ``python -m benchmarks [options]``.
 
 Every benchmark starts its own emulator and runs real ``ansible-playbook`` processes; ours and its
 baseline run side by side in the same run, repeated, and the table shows medians and their ratios
@@ -24,7 +24,7 @@ ORDER = ('roundtrips', 'pertask', 'fanout', 'handover', 'scale')
 MODULES = {'pertask': pertask, 'scale': scale, 'fanout': fanout, 'handover': handover, 'roundtrips': roundtrips}
 ALIASES = {'1': 'pertask', '2': 'scale', '3': 'fanout', '4': 'handover', '5': 'roundtrips'}
 
-#: Sizes and repeats per mode. ``full`` is what the issue asks for; ``quick`` a developer's check; ``smoke``
+#: Sizes and repeats per mode. ``full`` is what the targets are measured with; ``quick`` a developer's check; ``smoke``
 #: the least that still runs every code path (the test suite uses it).
 MODES = {
     'full': {'pertask': {'pairs': 15, 'repeats': 5}, 'scale': {'devices': 1000, 'forks': 50, 'repeats': 2},

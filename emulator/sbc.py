@@ -1,6 +1,6 @@
 """One emulated SBC: tokens, the configuration lock, config elements and async management jobs.
 
-Behaviour follows shared/emulator-spec.md ("SBC") with the switches of docs/emulator.md. Handlers are
+Behaviour follows docs/oracle-api.md ("Session Border Controller") with the switches of docs/emulator.md. Handlers are
 plain methods; each one reads its request body first and then checks and changes state without
 awaiting, which keeps every state change atomic on the single event loop.
 """

@@ -1,6 +1,6 @@
 """One emulated SDM: sessions, devices, per-user device locks and device-group actions.
 
-Behaviour follows shared/emulator-spec.md ("SDM") with the switches of docs/emulator.md. As in the
+Behaviour follows docs/oracle-api.md ("Session Delivery Manager") with the switches of docs/emulator.md. As in the
 SBC, a handler reads its body first and then checks and changes state without awaiting.
 """
 

@@ -106,7 +106,7 @@ def test_shared_lease_directory_keeps_concurrent_jobs_of_one_account_apart(emula
 
 @pytest.mark.skipif(UTS is None, reason='this machine lets no process take a host name of its own (unshare --uts)')
 def test_shared_lease_directory_next_job_recovers_a_torn_down_jobs_lock(emulator, tmp_path):
-    """design.md: "AWX pod or container torn down -> next run on a persistent lease path recovers it".
+    """The operator guide's promise: "AWX pod or container torn down -> next run on a persistent lease path recovers it".
 
     The container is torn down mid-job: its ansible-playbook and its keeper are killed together. The
     keeper's heartbeat (its pid file, touched every second) goes stale, and the next job, in another

@@ -3,7 +3,7 @@
 Every call goes through one `requests` session that never stores cookies and never reads the
 environment (REQUESTS_CA_BUNDLE would silently replace `verify`), and always passes the emulator's
 CA explicitly. The assertion helpers encode the shapes of docs/emulator.md and
-shared/emulator-spec.md: the SBC XML envelope, the three SBC message shapes, the five SDM error bodies.
+docs/emulator.md: the SBC XML envelope, the three SBC message shapes, the five SDM error bodies.
 """
 
 import base64

@@ -2,7 +2,7 @@
 
 Rule 1 (plain HTTP -> 426) is in test_conformance_plain_http.py.
 
-One test per row of shared/emulator-spec.md's SBC tables, parametrized over the switch that governs it.
+One test per row of docs/emulator.md's SBC tables, parametrized over the switch that governs it.
 """
 
 import functools

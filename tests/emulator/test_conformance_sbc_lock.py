@@ -1,6 +1,6 @@
 """Conformance: SBC `configuration/lock` and `configuration/unlock` rows, and the other holders (acli / gui / sdm).
 
-Each cell of the lock and unlock rows of shared/emulator-spec.md, under every value of
+Each cell of the lock and unlock rows of docs/emulator.md, under every value of
 `sbc.relock_same_token`, `sbc.lock_foreign_text`, `sbc.message_shape` and `sbc.acli_shares_lock`.
 """
 

@@ -41,7 +41,6 @@ notes:
 EXAMPLES = r'''
 - name: Lock the configuration
   oracle_comms.provisioning.config_lock:
-    return_token: false
   register: sbc_lock
 
 - name: Add a realm under the lock

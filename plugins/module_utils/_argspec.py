@@ -78,7 +78,7 @@ LOCK_SPEC = ArgumentSpec(dict(
 SBC_SPEC = connection_spec('SBC').merge(LOCK_SPEC, ArgumentSpec(dict(
     token=dict(type='str', no_log=True),
     token_lifetime=dict(type='float', default=600.0, no_log=False, fallback=(env_fallback, ['SBC_TOKEN_LIFETIME'])),
-    return_token=dict(type='bool', default=True),
+    return_token=dict(type='bool', default=False),
 )))
 
 SDM_SPEC = connection_spec('SDM', api_version_default='v1.3').merge(LOCK_SPEC, ArgumentSpec(

@@ -139,14 +139,24 @@ class DeviceLock:
                                    proof=proof, holders=[] if self.member is None else [self.member]))
 
     def _warn_same_user_once(self):
-        """Say once per run that the SDM cannot keep apart two jobs of one user on different controllers."""
-        marker = os.path.join(self.store.directory, '.warned-%s' % hashlib.sha256(self.run.ident.encode()).hexdigest()[:16])
+        """Say once per controller, user and SDM that the SDM cannot keep apart two jobs of one user on other controllers.
+
+        A marker in the lease directory remembers it was said (one file per user and SDM, not per run); the
+        per-run markers older versions left are removed when it is first made.
+        """
+        marker = '.warned-same-user-%s' % hashlib.sha256(('%s|%s' % (self.endpoint.netloc, self.client.username)).encode()).hexdigest()[:16]
         try:
-            os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-        except OSError:
+            os.close(self.store.open_file(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except (OSError, OracleError):
             return
+        for name in self.store.names():
+            if re.match(r'\.warned-[0-9a-f]{16}\Z', name):
+                try:
+                    self.store.unlink(name)
+                except OracleError:
+                    pass
         self.host.warn('SDM device locks belong to the user %s, not to a run: runs on this controller are kept apart by the lease '
-                         'record, but jobs of the same user on other controllers are not' % self.client.username)
+                       'record, but jobs of the same user on other controllers are not (said once per controller)' % self.client.username)
 
     # -- targets ----------------------------------------------------------------------------------
 

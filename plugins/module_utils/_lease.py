@@ -495,6 +495,13 @@ class LeaseStore(LeaseRecord):
                 return False
             raise OracleError('cannot remove %s from lease directory %s (%s)' % (name, self.directory, exc.strerror or exc), REASON_LEASE)
 
+    def rename(self, name, new_name):
+        """Rename ``name`` to ``new_name`` in the directory (links themselves, never what they point at)."""
+        try:
+            os.rename(name, new_name, src_dir_fd=self._fd, dst_dir_fd=self._fd)
+        except OSError as exc:
+            raise OracleError('cannot rename %s in lease directory %s (%s)' % (name, self.directory, exc.strerror or exc), REASON_LEASE)
+
     def names(self):
         """The names in the directory (empty when it cannot be listed)."""
         try:

@@ -208,7 +208,7 @@ class SbcLockOptions(LockOptions):
         if self.token:
             redactor.add(self.token)
         self.token_lifetime = self.connection.token_lifetime or 600.0
-        self.return_token = bool(params.get('return_token', True))
+        self.return_token = bool(params.get('return_token', False))
 
 
 class SdmLockOptions(LockOptions):

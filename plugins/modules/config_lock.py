@@ -40,10 +40,14 @@ options:
   return_token:
     description:
       - Whether the result carries RV(token) while the lock is held.
-      - A result that carries the token is shown censored in the output, at every verbosity; use C(register) to read it.
-        Set V(false) to see the whole result, for example with C(--diff).
+      - Ansible cannot hide one key of a result, so a result that carries the token is shown censored as a whole,
+        at every verbosity (holder, diff and all); use C(register) to read it.
+      - The default keeps the token out of the result, and the result visible. Tasks under the lock get a token
+        that is valid when they use it from the P(oracle_comms.provisioning.lease#lookup) lookup of RV(lease_file)
+        (the role R(oracle_comms.provisioning.lock_session,ansible_collections.oracle_comms.provisioning.lock_session_role)
+        does this for them).
     type: bool
-    default: true
+    default: false
 attributes:
   action:
     support: full
@@ -91,12 +95,19 @@ EXAMPLES = r'''
       oracle_comms.provisioning.config_lock:
       register: sbc_lock
 
-    - name: Use the token for your own REST call (the registered result carries it; it is never printed)
+    - name: Use a token of the lock for your own REST call (valid when used, never printed)
+      vars:
+        sbc: "{{ lookup('oracle_comms.provisioning.lease', sbc_lock.lease_file) }}"
       ansible.builtin.uri:
-        url: https://sbc1.example.net/rest/v1.2/configuration/configElements?elementType=realm-config
+        url: "{{ sbc.base_url }}/configuration/configElements?elementType=realm-config"
         headers:
-          Authorization: "Bearer {{ sbc_lock.token }}"
+          Authorization: "Bearer {{ sbc.token }}"
       no_log: true
+
+    - name: Or have the token in the result (the whole result is then shown censored)
+      oracle_comms.provisioning.config_lock:
+        return_token: true
+      register: sbc_lock_with_token
 
   always:
     - name: Unlock, whatever happened

@@ -66,6 +66,8 @@ WORKER_GRACE = 2.0
 #: The guard that starters and retiring keepers share.
 GUARD = 'keepers'
 LOG = 'keeper.log'
+#: keeper.log is rotated once it is larger than this (checked when a keeper starts): at most twice this on disk.
+LOG_LIMIT = 1024 * 1024
 MODULE = 'ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._keeper'
 
 
@@ -108,11 +110,19 @@ def ensure_keeper(store, options, run, warn):
                     'run recovers the lock from the lease record' % exc)
 
 
+def _rotate_log(store):
+    """Keep keeper.log bounded: past LOG_LIMIT bytes it becomes keeper.log.1 (replacing the one before)."""
+    info = store.stat(LOG)
+    if info is not None and info.st_size > LOG_LIMIT:
+        store.rename(LOG, LOG + '.1')
+
+
 def _spawn(store, key, fd, config):
     # Credentials reach the keeper on its stdin only: none from the run's environment (SBC_PASSWORD, ...).
     env = dict((name, value) for name, value in os.environ.items()
                if not any(word in name.upper() for word in ('PASSWORD', 'TOKEN', 'SECRET', 'COOKIE')))
     env['PYTHONPATH'] = os.pathsep.join([_collections_root()] + [p for p in env.get('PYTHONPATH', '').split(os.pathsep) if p])
+    _rotate_log(store)
     log = store.open_file(LOG, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
     try:
         # A session of its own: signals to the run's process group (Ctrl-C, ansible-runner's cancel, a

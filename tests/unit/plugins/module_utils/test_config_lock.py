@@ -96,7 +96,7 @@ def other_run_is_alive(monkeypatch):
 
 def test_lock_free_takes_it_and_writes_a_private_lease(tmp_path):
     sbc = FakeSbc(lock_answers=[_sbc.LOCKED])
-    task, module, store = make_task(tmp_path, sbc)
+    task, module, store = make_task(tmp_path, sbc, return_token=True)
     result = task.acquire()
     assert result['changed'] is True and result['locked'] is True and result['holder'] == 'us'
     assert result['token'] == 'tok-1' and result['_ansible_no_log'] is True
@@ -110,7 +110,7 @@ def test_lock_free_takes_it_and_writes_a_private_lease(tmp_path):
 
 def test_lock_already_ours_is_unchanged_and_silent_on_the_wire(tmp_path):
     sbc = FakeSbc()
-    task, module, store = make_task(tmp_path, sbc)
+    task, module, store = make_task(tmp_path, sbc, return_token=True)
     put_lease(store, ME)
     result = task.acquire()
     assert result['changed'] is False and result['holder'] == 'us' and result['token'] == 'held-token'
@@ -119,7 +119,7 @@ def test_lock_already_ours_is_unchanged_and_silent_on_the_wire(tmp_path):
 
 def test_lock_ours_past_half_life_is_reauthenticated_and_the_lease_follows(tmp_path):
     sbc = FakeSbc(lock_answers=[_sbc.LOCKED])
-    task, module, store = make_task(tmp_path, sbc)
+    task, module, store = make_task(tmp_path, sbc, return_token=True)
     put_lease(store, ME, expires_in=200, issued_ago=400)
     result = task.acquire()
     assert result['changed'] is False and result['token'] == 'tok-1'
@@ -307,11 +307,13 @@ def test_unlock_of_another_live_runs_lock_fails_without_traffic(tmp_path):
     assert err.value.reason == 'lock_held' and sbc.calls == [] and store.read(KEY) is not None
 
 
-def test_return_token_false_keeps_the_result_visible(tmp_path):
-    task, module, store = make_task(tmp_path, FakeSbc(), return_token=False)
+@pytest.mark.parametrize('given', [True, False], ids=['false', 'default'])
+def test_without_return_token_the_result_is_visible_and_carries_no_token(tmp_path, given):
+    task, module, store = make_task(tmp_path, FakeSbc(), **({'return_token': False} if given else {}))
     put_lease(store, ME)
     result = task.acquire()
     assert 'token' not in result and '_ansible_no_log' not in result and result['expires_at'].endswith('Z')
+    assert 'held-token' not in repr(result) and result['lease_file'].endswith('.json')
 
 
 def test_a_local_release_wakes_the_waiter_at_once(tmp_path):

@@ -251,16 +251,19 @@ def test_lock_free_devices_in_canonical_order_with_private_leases(tmp_path):
     assert lease.user == 'prov1' and lease.run.same(ME) and lease.token is None
 
 
-def test_same_user_warning_is_given_once_per_run(tmp_path):
+def test_same_user_warning_is_given_once_per_controller_and_old_markers_go(tmp_path):
+    store = LeaseStore(str(tmp_path / 'leases'))
+    legacy = os.path.join(store.directory, '.warned-0123456789abcdef')
+    open(legacy, 'w').close()
     task, module, store = make_task(tmp_path, FakeSdm(), device_id=['ID1'])
     lock(task)
     assert len([warning for warning in module._warnings if 'belong to the user prov1' in warning]) == 1
-    task, module, store = make_task(tmp_path, FakeSdm(), device_id=['ID2'])
-    lock(task)
-    assert module._warnings == []
-    task, module, store = make_task(tmp_path, FakeSdm(), run=OTHER_ALIVE, device_id=['ID3'])
-    lock(task)
-    assert len(module._warnings) == 1
+    assert not os.path.exists(legacy)
+    for run in (ME, OTHER_ALIVE):  # neither this run nor another one says it again
+        task, module, store = make_task(tmp_path, FakeSdm(), run=run, device_id=['ID2'] if run is ME else ['ID3'])
+        lock(task)
+        assert module._warnings == []
+    assert len([name for name in os.listdir(store.directory) if name.startswith('.warned')]) == 1
 
 
 def test_lock_without_diff_mode_has_no_diff(tmp_path):

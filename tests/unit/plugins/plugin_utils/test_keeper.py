@@ -407,3 +407,14 @@ def test_the_view_refuses_a_directory_others_can_write(tmp_path):
     with pytest.raises(OracleError) as failure:
         lease_view(store.path(lease.key), this_process())
     assert failure.value.reason == 'lease_error' and stat.S_IMODE(os.stat(store.directory).st_mode) == 0o777
+
+
+def test_keeper_log_is_rotated_when_a_keeper_starts(tmp_path, monkeypatch):
+    store = LeaseStore(str(tmp_path))
+    with open(os.path.join(store.directory, 'keeper.log'), 'w') as handle:
+        handle.write('x' * (_keeper.LOG_LIMIT + 1))
+    started = []
+    monkeypatch.setattr(_keeper.subprocess, 'Popen', lambda *a, **k: started.append(a) or type('P', (), {'stdin': open(os.devnull, 'wb')})())
+    _keeper._spawn(store, 'k', os.open(os.devnull, os.O_RDONLY), {'params': {}})
+    assert started and os.path.getsize(os.path.join(store.directory, 'keeper.log.1')) == _keeper.LOG_LIMIT + 1
+    assert os.path.getsize(os.path.join(store.directory, 'keeper.log')) == 0

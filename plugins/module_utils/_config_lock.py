@@ -84,7 +84,7 @@ class ConfigLock:
             HttpClient(self.endpoint, 'SBC', conn.validate_certs, conn.ca_path, conn.timeout, redactor),
             conn.username, conn.password, conn.api_version, options.token_lifetime)
         self.redactor = redactor
-        self.waiter = Waiter(options.wait_timeout)
+        self.waiter = Waiter(options.wait_timeout, progress=host.progress)
         self.given_token = None
         if options.token:
             # Oracle gives no expiry with a token; one handed to us is assumed to have its whole life ahead.
@@ -111,6 +111,10 @@ class ConfigLock:
                 extra['_ansible_no_log'] = True
         return lock_result(changed, after == HOLDER_US, after, _state(before), _state(after),
                            self.waiter, self.host.diff, **extra)
+
+    def _waiting_for(self, holder, other_run):
+        who = ('another run sharing this lease record (%s)' % other_run.describe()) if other_run else 'another user or session'
+        return 'config_lock: waiting for the configuration lock on SBC %s, held by %s' % (self.endpoint, who)
 
     def _held_error(self, holder, other_run=None):
         if holder == HOLDER_OTHER_RUN:
@@ -174,7 +178,7 @@ class ConfigLock:
                     if self._try_lock(token) == LOCKED:
                         return self._granted(token)
                     holder = HOLDER_FOREIGN
-            if not self.waiter.pause(self.store if other_run else None, self.key):
+            if not self.waiter.pause(self.store if other_run else None, self.key, lambda: self._waiting_for(holder, other_run)):
                 raise self._held_error(holder, other_run)
 
     def _try_lock(self, token):

@@ -90,7 +90,7 @@ class DeviceLock:
         self.member = host.member
         self.client = client or SdmClient(HttpClient(self.endpoint, 'SDM', conn.validate_certs, conn.ca_path, conn.timeout, redactor),
                                           conn.username, conn.password, conn.api_version)
-        self.waiter = Waiter(options.wait_timeout)
+        self.waiter = Waiter(options.wait_timeout, progress=host.progress)
         self.before = {}
         self.after = {}
         self.taken = []
@@ -256,7 +256,8 @@ class DeviceLock:
                     refusal = answer
             if waiting_on and not self.host.check_mode and self.waiter.remaining() > 0:
                 self._stand_by()
-            if not self.waiter.pause(self.store if waiting_on else None, self._key(waiting_on) if waiting_on else None):
+            if not self.waiter.pause(self.store if waiting_on else None, self._key(waiting_on) if waiting_on else None,
+                                     lambda: self._waiting_for(target, waiting_on and standings[waiting_on][0], holders)):
                 self._record(ids, holders, holders, False)
                 raise self._held_error(target, holders, None if waiting_on else refusal, waiting_on and standings[waiting_on][0])
 
@@ -331,6 +332,14 @@ class DeviceLock:
             except OracleError:
                 pass
         self.taken = []
+
+    def _waiting_for(self, target, other_lease, holders):
+        if other_lease is not None:
+            who = 'another run sharing this lease record (%s)' % other_lease.run.describe()
+        else:
+            named = sorted(set(holder for holder in holders.values() if holder.startswith('user ')))
+            who = ', '.join(named) or 'another user'
+        return 'device_lock: waiting for %s on SDM %s, held by %s' % (target.label, self.endpoint, who)
 
     def _held_error(self, target, holders, refusal, other_lease):
         if other_lease is not None:

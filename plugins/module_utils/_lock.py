@@ -41,6 +41,9 @@ HELD_BY_OTHER = 'held_by_other'
 
 #: How long a waiter watches a local lease before checking that its run is still alive.
 LOCAL_RECHECK = 1.0
+#: A wait says what it waits for after this many seconds, then every REPORT_EVERY seconds.
+FIRST_REPORT = 5.0
+REPORT_EVERY = 20.0
 #: A waiter signed in behind a local lease touches its session when it has been idle this long, so that the
 #: session and the kept-alive connection are still there at the hand-over (Tomcat closes idle ones after 20 s).
 STANDBY_TOUCH = 15.0
@@ -54,16 +57,22 @@ class LockHost:
     ``on_lock(store, options, run)`` is told when a lock is held, so that the controller can watch the run.
     """
 
-    def __init__(self, check_mode=False, diff=False, member='', warn=None, on_lock=None):
+    def __init__(self, check_mode=False, diff=False, member='', warn=None, on_lock=None, progress=None):
         self.check_mode = check_mode
         self.diff = diff
         self.member = member
         self._warn = warn
         self._on_lock = on_lock
+        self._progress = progress
 
     def warn(self, message):
         if self._warn is not None:
             self._warn(message)
+
+    def progress(self, message):
+        """One line for the user while the task waits (shown as it happens, not in the result)."""
+        if self._progress is not None:
+            self._progress(message)
 
     def lock_held(self, store, options, run):
         """A lock is held by ``run``: let the controller watch the run (nothing in check mode, nor where nobody can)."""
@@ -96,14 +105,17 @@ class Waiter:
     the device is not asked for the lock while the waiter waits.
     """
 
-    def __init__(self, wait_timeout, clock=time.monotonic, sleep=time.sleep, delays=None):
+    def __init__(self, wait_timeout, clock=time.monotonic, sleep=time.sleep, delays=None, progress=None):
         self._clock = clock
         self._sleep = sleep
         self.started = clock()
-        self.deadline = self.started + max(0.0, float(wait_timeout or 0))
+        self.wait_timeout = max(0.0, float(wait_timeout or 0))
+        self.deadline = self.started + self.wait_timeout
         self.attempts = 0
         self._waited = 0.0
         self._delays = delays if delays is not None else backoff_delays(first=0.1, cap=1.0)
+        self._progress = progress
+        self._next_report = self.started + FIRST_REPORT
 
     @property
     def waited(self):
@@ -113,12 +125,19 @@ class Waiter:
     def remaining(self):
         return self.deadline - self._clock()
 
-    def pause(self, store=None, key=None):
-        """Wait before the next attempt. Return False, at once, when the deadline has passed."""
+    def pause(self, store=None, key=None, about=None):
+        """Wait before the next attempt. Return False, at once, when the deadline has passed.
+
+        ``about()`` says what is waited for; FIRST_REPORT seconds into the wait, and then every REPORT_EVERY
+        seconds, it goes to ``progress`` with how long the task has waited of how long it may.
+        """
         remaining = self.remaining()
         if remaining <= 0:
             return False
         began = self._clock()
+        if self._progress is not None and about is not None and began >= self._next_report:
+            self._progress('%s; waited %d s of %d s' % (about(), int(began - self.started), int(self.wait_timeout)))
+            self._next_report = began + REPORT_EVERY
         if store is None:
             self._sleep(min(next(self._delays), remaining))
         else:

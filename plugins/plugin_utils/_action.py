@@ -23,6 +23,7 @@ from ansible.module_utils.common.arg_spec import ModuleArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.errors import UnsupportedError
 from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_BAD_INPUT
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import Redactor, prepare_tls
@@ -36,6 +37,8 @@ from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._keeper 
 # worker of its first task, and every later worker is forked from there: TLS and resolver set-up done now
 # is done once per run instead of once per task.
 prepare_tls()
+
+display = Display()
 
 #: Result keys that hold a secret: a result carrying one is shown censored, whichever way the task ran.
 SECRET_KEYS = ('token',)
@@ -75,7 +78,13 @@ class InProcessTask:
     def host(self):
         """The LockHost of this task: warnings into the result, and a keeper for the run once a lock is held."""
         return LockHost(self.check_mode, self.diff, self.inventory_hostname, self.warnings.append,
-                        on_lock=lambda store, options, run: ensure_keeper(store, options, run, self.warnings.append))
+                        on_lock=lambda store, options, run: ensure_keeper(store, options, run, self.warnings.append),
+                        progress=self.progress)
+
+    def progress(self, message):
+        """A line while the task waits, through Ansible's display: on the console and in ansible-runner's events,
+        as ``FAILED - RETRYING`` is for ``until`` loops."""
+        display.display('WAITING: [%s]: %s' % (self.inventory_hostname or 'localhost', message))
 
     def run(self, body):
         """Run ``body(params, host, redactor)`` and return the finished result; never raises."""

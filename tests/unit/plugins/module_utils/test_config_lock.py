@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _sbc
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _lock, _sbc
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._argspec import SBC_SPEC
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_lock import ConfigLock
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import OracleError, Redactor
@@ -411,3 +411,18 @@ def test_hosts_of_one_run_share_the_lock_and_the_last_gives_it_back(tmp_path):
     last = task_for('b', state='unlocked').release()
     assert last['changed'] is True and last['locked'] is False
     assert sbc.calls == ['authenticate', ('lock', 'tok-1'), ('unlock', 'tok-1')]
+
+
+def test_a_wait_says_what_it_waits_for_at_a_calm_pace(tmp_path):
+    now = [0.0]
+    lines = []
+    sbc = FakeSbc(lock_answers=[_sbc.BUSY])
+    task, module, store = make_task(tmp_path, sbc, wait_timeout=60)
+    task.waiter = _lock.Waiter(60, clock=lambda: now[0], sleep=lambda seconds: now.__setitem__(0, now[0] + seconds),
+                               delays=iter([1.0] * 100), progress=lines.append)
+    with pytest.raises(OracleError):
+        task.acquire()
+    # after 5 s, then every 20 s: at 5, 25, 45 s of 60
+    assert [line.rsplit('; ', 1)[1] for line in lines] == ['waited 5 s of 60 s', 'waited 25 s of 60 s', 'waited 45 s of 60 s']
+    assert all('configuration lock on SBC sbc.test:443, held by another user or session' in line for line in lines)
+    assert not any('pw-secret' in line or 'tok-' in line for line in lines)

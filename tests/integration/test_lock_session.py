@@ -82,7 +82,8 @@ def assert_clean(emu, runners, instances=('sbc1',)):
     assert emu.sdm_locks('sdm1') == {}
     assert_never_two_holders(emu.audit())
     for runner in runners:
-        assert not lease_files(runner), lease_files(runner)
+        # a keeper removes the lease just after its unlock is answered, which is when the lock is seen free: wait for it
+        assert wait_until(lambda runner=runner: not lease_files(runner), 10), lease_files(runner)
         assert wait_until(lambda runner=runner: not keepers(runner.lease_dir), 5), 'keeper left running: %r' % keepers(runner.lease_dir)
 
 

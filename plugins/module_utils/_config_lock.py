@@ -26,11 +26,11 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease i
     OTHER_RUN,
     OURS,
     Lease,
-    LeaseStore,
     Run,
     lease_key,
     make_proof,
 )
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_file import LeaseStore
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import (
     HELD_BY_OTHER,
     HOLDER_FOREIGN,

@@ -36,12 +36,8 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import OracleError
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import Redactor, backoff_delays
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _proc
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import (
-    LeaseStore,
-    Run,
-    is_lease_key,
-    scope_key,
-)
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import Run, is_lease_key, scope_key
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_file import LeaseStore
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import LockHost
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import SbcLockOptions, SdmLockOptions
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._token import Token

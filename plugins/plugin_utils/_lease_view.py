@@ -15,7 +15,8 @@ import os
 import time
 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_BAD_INPUT, REASON_LOCK_LOST, OracleError
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import LeaseStore, is_lease_key, scope_key
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import is_lease_key, scope_key
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_file import LeaseStore
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._token import Token
 from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._keeper_pid import keeper_alive
 

@@ -11,7 +11,8 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._argspec import SBC_SPEC
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_lock import ConfigLock
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import OracleError, Redactor
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import Lease, LeaseStore, Run, lease_key, make_proof
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import Lease, Run, lease_key, make_proof
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_file import LeaseStore
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import SbcLockOptions
 
 from .lock_task import RecordingHost, validated

@@ -12,7 +12,8 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._argspec import SDM_SPEC
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_lock import DeviceLock, canonical_order, main_body
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import OracleError, Redactor
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import Lease, LeaseStore, Run, lease_key, make_proof
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import Lease, Run, lease_key, make_proof
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_file import LeaseStore
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sdm import DONE, REFUSED, Answer
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import SdmLockOptions
 

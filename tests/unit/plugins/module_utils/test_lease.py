@@ -21,13 +21,13 @@ from hypothesis import strategies as st
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import OracleError
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import (
     Lease,
-    LeaseStore,
     Run,
     is_lease_key,
     lease_key,
     make_proof,
     proof_matches,
 )
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_file import LeaseStore
 
 ENDPOINT = 'sbc.test:443'
 KEY = lease_key('sbc', ENDPOINT, 'configuration')

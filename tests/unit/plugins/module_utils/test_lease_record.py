@@ -20,10 +20,10 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease i
     OURS,
     Lease,
     LeaseRecord,
-    LeaseStore,
     Run,
     make_proof,
 )
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_file import LeaseStore
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._proc import start_time
 
 ENDPOINT = 'sdm.test:8443'

@@ -18,7 +18,8 @@ from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._keeper_
 from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._lease_view import lease_view
 from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils import _keeper
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import OracleError
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import Lease, LeaseStore, Run, make_proof
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import Lease, Run, make_proof
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_file import LeaseStore
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._proc import start_time as _proc_start_time
 
 from ..module_utils.lock_task import validated

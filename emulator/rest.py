@@ -65,6 +65,9 @@ def _reason(status):
         return "Error"
 
 
+DRIP = "emulator.drip"  # request key: the drip fault whose answer the middleware sends slowly
+
+
 class DropConnection(Exception):
     """Raised to close the client's connection without any response (fault ``drop``)."""
 
@@ -85,6 +88,11 @@ def make_middleware(instance, hub):
             return web.Response(status=500)
         response.headers.update(COMMON_HEADERS)
         instance.stats.count(route, response.status)
+        drip = request.get(DRIP)
+        if drip is not None:
+            await _drip(request, response, drip)
+            # the answer went out by hand; aiohttp cannot write this one to the closed transport
+            return web.Response(status=500)
         return response
 
     return rest_middleware
@@ -96,9 +104,12 @@ async def _answer(instance, request, handler, faults):
         instance.precheck(request)
         fault = faults.take(instance.name, request.method, request.path)
         if fault is not None:
-            if fault["kind"] != "latency":
+            if fault["kind"] == "latency":
+                await asyncio.sleep(fault["delay"])
+            elif fault["kind"] == "drip":
+                request[DRIP] = fault  # handled as usual; the middleware sends the answer slowly
+            else:
                 return _fault_response(instance, request, fault)
-            await asyncio.sleep(fault["delay"])
         instance.tick(time.monotonic())
         return await handler(request)
     except ApiError as exc:
@@ -126,6 +137,29 @@ def _fault_response(instance, request, fault):
     if kind == "empty200":
         return web.Response(status=200, body=b"", content_type=instance.content_type)
     return instance.error_response(request, ApiError(fault["status"], "Injected fault"))
+
+
+def wire_bytes(response):
+    """Return ``response`` as HTTP/1.1 bytes, with Content-Length and ``Connection: close``."""
+    body = response.body or b""
+    lines = ["HTTP/1.1 %d %s" % (response.status, response.reason)]
+    lines += ["%s: %s" % (name, value) for name, value in response.headers.items()
+              if name.lower() not in ("content-length", "connection", "transfer-encoding")]
+    lines += ["Set-Cookie: %s" % morsel.OutputString() for morsel in response.cookies.values()]
+    lines += ["Content-Length: %d" % len(body), "Connection: close"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+async def _drip(request, response, fault):
+    """Fault ``drip``: write the whole answer ``bytes`` bytes at a time, ``delay`` seconds apart, then close the connection."""
+    data, step, transport = wire_bytes(response), fault["bytes"], request.transport
+    for start in range(0, len(data), step):
+        if transport is None or transport.is_closing():
+            return  # the client gave up
+        transport.write(data[start:start + step])
+        if start + step < len(data):
+            await asyncio.sleep(fault["delay"])
+    transport.close()
 
 
 def accepts_json(request, default=False):

@@ -97,7 +97,11 @@ class Stats:
         return {"total": self.total, "by_route": dict(self.by_route), "by_status": dict(self.by_status)}
 
 
-FAULT_KINDS = ("status", "drop", "html502", "empty200", "latency")
+FAULT_KINDS = ("status", "drop", "html502", "empty200", "latency", "drip")
+
+
+# latency: seconds before the answer; drip: seconds between two pieces of it
+DEFAULT_DELAYS = {"latency": 0.5, "drip": 1.0}
 
 
 class FaultError(ValueError):
@@ -129,12 +133,15 @@ class Faults:
                 "kind": kind,
                 "status": int(spec.get("status", 500)),
                 "count": int(spec.get("count", 1)),
-                "delay": float(spec.get("delay", 0.5 if kind == "latency" else 0)),
+                "delay": float(spec.get("delay", DEFAULT_DELAYS.get(kind, 0))),
+                "bytes": int(spec.get("bytes", 1)),
             }
         except (TypeError, ValueError):
-            raise FaultError("status and count must be integers, delay a number") from None
+            raise FaultError("status, count and bytes must be integers, delay a number") from None
         if not 100 <= fault["status"] <= 599 or fault["count"] < 0 or fault["delay"] < 0:
             raise FaultError("status must be 100-599, count and delay not negative")
+        if fault["bytes"] < 1:
+            raise FaultError("bytes must be 1 or more")
         self.next_id += 1
         fault["id"] = self.next_id
         fault["remaining"] = fault["count"]

@@ -28,7 +28,7 @@ options:
     type: str
   validate_certs:
     description:
-      - Whether to verify the SBC's TLS certificate. Set V(false) only for lab devices.
+      - Whether to verify the SBC's TLS certificate. Set V(false) only for lab devices; no warning about it is printed then.
       - This setting is applied as given even where E(REQUESTS_CA_BUNDLE) or E(CURL_CA_BUNDLE) is set in the environment.
       - If not set, the environment variable E(SBC_VALIDATE_CERTS) is used.
     type: bool
@@ -40,7 +40,11 @@ options:
     type: path
   timeout:
     description:
-      - Seconds to wait for the SBC to answer one request.
+      - Seconds one request to the SBC may take in all, from connecting (TCP and TLS) to the last byte of its answer,
+        retries and the waits between them included. An answer that has not arrived whole by then, even one
+        the SBC is still sending a byte at a time, fails the task with reason V(network).
+      - A task sends a few requests, each with this limit. Looking up the host name in DNS is not counted in it;
+        the system resolver's own limits apply.
       - If not set, the environment variable E(SBC_TIMEOUT) is used.
     type: float
     default: 30
@@ -72,7 +76,7 @@ options:
     type: str
   validate_certs:
     description:
-      - Whether to verify the SDM's TLS certificate. Set V(false) only for lab servers.
+      - Whether to verify the SDM's TLS certificate. Set V(false) only for lab servers; no warning about it is printed then.
       - This setting is applied as given even where E(REQUESTS_CA_BUNDLE) or E(CURL_CA_BUNDLE) is set in the environment.
       - If not set, the environment variable E(SDM_VALIDATE_CERTS) is used.
     type: bool
@@ -84,7 +88,11 @@ options:
     type: path
   timeout:
     description:
-      - Seconds to wait for the SDM to answer one request.
+      - Seconds one request to the SDM may take in all, from connecting (TCP and TLS) to the last byte of its answer,
+        retries and the waits between them included. An answer that has not arrived whole by then, even one
+        the SDM is still sending a byte at a time, fails the task with reason V(network).
+      - A task sends a few requests, each with this limit. Looking up the host name in DNS is not counted in it;
+        the system resolver's own limits apply.
       - If not set, the environment variable E(SDM_TIMEOUT) is used.
     type: float
     default: 30

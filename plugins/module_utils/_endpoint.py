@@ -21,7 +21,7 @@ import re
 
 from urllib.parse import quote
 
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import REASON_BAD_INPUT, OracleError
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_BAD_INPUT, OracleError
 
 #: At most this much of a refused value is shown back, so that a huge or hostile value keeps the message one short line.
 SHOWN = 80

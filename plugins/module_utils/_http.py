@@ -6,7 +6,7 @@
 # This file is for internal use by the oracle_comms.provisioning collection only.
 # It may change, or be removed, at any time, without notice.
 
-"""One HTTP layer for both Oracle products: session, TLS, timeouts, safe retries, error mapping, redaction."""
+"""The transport both Oracle products share: a session per device, TLS, one deadline per request, safe retries, errors by type."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -14,7 +14,6 @@ __metaclass__ = type
 
 import http.client as http_client
 import os
-import random
 import re
 import socket
 import ssl
@@ -35,172 +34,22 @@ except ImportError as exc:  # pragma: no cover - reported by the caller as a cle
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = exc
 
-try:
-    from defusedxml import ElementTree as SafeElementTree
-    HAS_DEFUSEDXML = True
-except ImportError:  # pragma: no cover
-    HAS_DEFUSEDXML = False
 
-REDACTED = '********'
-
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import (  # noqa: F401 (re-exported)
-    REASON_API_VERSION,
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import (
     REASON_AUTH,
+    REASON_API_VERSION,
     REASON_BAD_INPUT,
     REASON_BAD_RESPONSE,
     REASON_FORBIDDEN,
-    REASON_LEASE,
-    REASON_LOCK_HELD,
-    REASON_LOCK_LOST,
     REASON_MISSING_LIBRARY,
     REASON_NETWORK,
     REASON_NOT_FOUND,
     REASON_SERVER_ERROR,
     REASON_TLS,
-    RETRYABLE_REASONS,
     OracleError,
 )
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import HAS_DEFUSEDXML, Redactor, describe_body, one_line
 
-_HOST_RE = re.compile(r'^(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+)(?::(?P<port>\d{1,5}))?/?$')
-
-
-class Endpoint:
-    """A parsed ``host`` option: where to connect, and how to name it in messages."""
-
-    def __init__(self, host, port):
-        self.host = host
-        self.port = port
-
-    @property
-    def netloc(self):
-        return '%s:%d' % (self.host, self.port)
-
-    @property
-    def base_url(self):
-        return 'https://%s' % self.netloc
-
-    def __str__(self):
-        return self.netloc
-
-
-def parse_host(value, default_port, option='host'):
-    """Parse ``name``, ``name:port``, ``[v6]:port`` or ``https://name[:port]`` into an Endpoint.
-
-    Raises OracleError(bad_input) for anything else, before any network traffic, so that a plain
-    ``http://`` URL never sends credentials in clear text.
-    """
-    text = (value or '').strip()
-    if not text:
-        raise OracleError('%s is empty: set %s to the device name or address (optionally name:port)' % (option, option), REASON_BAD_INPUT)
-    match = _HOST_RE.match(text)
-    if not match:
-        raise OracleError('%s %r is not a host name, address or host:port; give e.g. sbc1.example.net or 192.0.2.10:443' % (option, text),
-                          REASON_BAD_INPUT)
-    scheme = (match.group('scheme') or 'https').lower()
-    if scheme != 'https':
-        raise OracleError('%s %r uses %s://, but Oracle devices speak HTTPS only and credentials must not travel in clear text; '
-                          'give the host without a scheme or with https://' % (option, text, scheme), REASON_BAD_INPUT)
-    port = int(match.group('port') or default_port)
-    if not 0 < port < 65536:
-        raise OracleError('%s %r has port %d; ports are 1-65535' % (option, text, port), REASON_BAD_INPUT)
-    return Endpoint(match.group('host'), port)
-
-
-class Redactor:
-    """Remembers every secret seen in a task and removes it from any text before it leaves the process."""
-
-    def __init__(self, *secrets):
-        self._secrets = set()
-        for secret in secrets:
-            self.add(secret)
-
-    def add(self, secret):
-        if secret and len(str(secret)) >= 3:
-            self._secrets.add(str(secret))
-
-    @property
-    def secrets(self):
-        return frozenset(self._secrets)
-
-    def __call__(self, text):
-        if text is None:
-            return text
-        text = str(text)
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            text = text.replace(secret, REDACTED)
-        return text
-
-
-def backoff_delays(first=0.1, factor=2.0, cap=1.0, jitter=0.2, rng=random.random):
-    """Yield capped exponential delays with +/- ``jitter`` proportional noise, forever.
-
-    With the defaults the mean delay settles at ``cap`` seconds, so a waiter sends at most about one
-    request per second to the device once the first quick retries are spent.
-    """
-    delay = first
-    while True:
-        yield max(0.0, delay * (1.0 + jitter * (2.0 * rng() - 1.0)))
-        delay = min(cap, delay * factor)
-
-
-def one_line(text, limit=300):
-    """Fold whitespace and cut ``text`` so it fits one readable line of an error message."""
-    text = ' '.join(str(text or '').split())
-    return text if len(text) <= limit else text[:limit - 3] + '...'
-
-
-def parse_xml(body):
-    """Parse untrusted XML safely; return the root element or None when the body is not XML."""
-    if not body or not body.strip():
-        return None
-    try:
-        return SafeElementTree.fromstring(body)
-    except Exception:  # defusedxml raises ParseError and its own DefusedXmlException family
-        return None
-
-
-def xml_text(element, path):
-    """Text of the first element matching ``path`` (searching descendants too), stripped, or None."""
-    if element is None:
-        return None
-    found = element.find(path)
-    if found is None and not path.startswith('.//'):
-        found = element.find('.//' + path)
-    if found is None or found.text is None:
-        return None
-    return found.text.strip()
-
-
-def describe_body(response):
-    """Best human-readable text of an error response: Oracle envelope messages, JSON message, text, or HTML title."""
-    body = response.text if response is not None else ''
-    if not body or not body.strip():
-        return ''
-    ctype = (response.headers.get('Content-Type') or '').lower()
-    if 'html' in ctype or body.lstrip().lower().startswith(('<!doctype html', '<html')):
-        title = re.search(r'<title>(.*?)</title>', body, re.I | re.S)
-        heading = re.search(r'<h1[^>]*>(.*?)</h1>', body, re.I | re.S)
-        text = (title or heading).group(1) if (title or heading) else 'an HTML page'
-        return 'HTML page: ' + re.sub(r'<[^>]+>', '', text)
-    if 'json' in ctype or body.lstrip().startswith('{'):
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
-        if isinstance(data, dict):
-            for key in ('message', 'errorMessage', 'reasonPhrase', 'error', 'detail'):
-                if data.get(key):
-                    return str(data[key])
-    root = parse_xml(body)
-    if root is not None:
-        messages = root.find('messages') if root.tag == 'response' else None
-        scope = messages if messages is not None else root
-        texts = [t.strip() for t in scope.itertext() if t and t.strip()]
-        return ' '.join(texts)
-    return body.strip()
-
-
-#: The largest answer read from a device; its REST APIs answer lock calls in a few kB.
 MAX_ANSWER = 1024 * 1024
 
 #: The deadline (time.monotonic) of the request this thread is making, set by HttpClient.request only.

@@ -16,14 +16,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import random
 import time
 
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import (
-    REASON_AUTH,
-    RETRYABLE_REASONS,
-    OracleError,
-    backoff_delays,
-)
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_AUTH, RETRYABLE_REASONS, OracleError
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import ORPHAN, OURS, make_proof
 
 HOLDER_US = 'us'
@@ -47,6 +43,18 @@ REPORT_EVERY = 20.0
 #: A waiter signed in behind a local lease touches its session when it has been idle this long, so that the
 #: session and the kept-alive connection are still there at the hand-over (Tomcat closes idle ones after 20 s).
 STANDBY_TOUCH = 15.0
+
+
+def backoff_delays(first=0.1, factor=2.0, cap=1.0, jitter=0.2, rng=random.random):
+    """Yield capped exponential delays with +/- ``jitter`` proportional noise, forever.
+
+    With the defaults the mean delay settles at ``cap`` seconds, so a waiter sends at most about one
+    request per second to the device once the first quick retries are spent.
+    """
+    delay = first
+    while True:
+        yield max(0.0, delay * (1.0 + jitter * (2.0 * rng() - 1.0)))
+        delay = min(cap, delay * factor)
 
 
 class LockHost:

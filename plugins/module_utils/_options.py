@@ -17,7 +17,7 @@ import os
 import re
 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._endpoint import canonical_id, parse_host, shown
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import REASON_BAD_INPUT, OracleError
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_BAD_INPUT, OracleError
 
 #: The documented HTTPS ports of the REST APIs (the SBC's http-server default; the SDM's installer default).
 SBC_PORT = 443

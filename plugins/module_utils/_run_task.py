@@ -16,7 +16,7 @@ import os
 import traceback
 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_INTERNAL, OracleError
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import Redactor
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import Redactor
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import MEMBER_ENV
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import LockHost
 

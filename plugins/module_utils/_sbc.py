@@ -14,15 +14,13 @@ __metaclass__ = type
 
 import time
 
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import (
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import (
     REASON_API_VERSION,
     REASON_AUTH,
     REASON_LOCK_LOST,
     OracleError,
-    describe_body,
-    parse_xml,
-    xml_text,
 )
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import describe_body, parse_xml, xml_text
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import confirm_held, settle_release
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._token import TOKEN_LIFETIME, Token  # noqa: F401 (part of this API)
 

@@ -16,13 +16,8 @@ import json
 import re
 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._endpoint import path_segment
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import (
-    REASON_AUTH,
-    OracleError,
-    describe_body,
-    one_line,
-    parse_xml,
-)
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_AUTH, OracleError
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import describe_body, one_line, parse_xml
 
 DONE = 'done'
 REFUSED = 'refused'

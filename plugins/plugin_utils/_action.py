@@ -26,7 +26,8 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_BAD_INPUT
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import Redactor, prepare_tls
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import prepare_tls
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import Redactor
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import MEMBER_ENV, RUN_ID_ENV, Run
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import LockHost
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._run_task import task_result

@@ -34,7 +34,8 @@ import traceback
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_lock import ConfigLock
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_lock import DeviceLock
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import OracleError
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import Redactor, backoff_delays
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import backoff_delays
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import Redactor
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _proc
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import Run, is_lease_key, scope_key
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_file import LeaseStore

@@ -10,7 +10,8 @@ import pytest
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _lock, _sbc
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._argspec import SBC_SPEC
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_lock import ConfigLock
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import OracleError, Redactor
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import OracleError
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import Redactor
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import Lease, Run, lease_key, make_proof
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_file import LeaseStore
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import SbcLockOptions

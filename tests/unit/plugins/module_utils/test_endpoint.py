@@ -19,7 +19,8 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._endpoin
     parse_host,
     path_segment,
 )
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import REASON_BAD_INPUT, OracleError, Redactor
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_BAD_INPUT, OracleError
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import Redactor
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import lease_key
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sdm import SdmClient
 from tests.collection_path import REPO_ROOT

@@ -14,7 +14,9 @@ import pytest
 import trustme
 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _http
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import REASON_BAD_INPUT, Endpoint, HttpClient, OracleError
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._endpoint import Endpoint
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_BAD_INPUT, OracleError
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import HttpClient
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import OracleError
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import OracleError
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import (
     Lease,
     Run,

@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._argspec import SBC_SPEC, SDM_SPEC
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import REASON_BAD_INPUT, OracleError, Redactor
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_BAD_INPUT, OracleError
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import Redactor
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import (
     TIMEOUT_RANGE,
     TOKEN_LIFETIME_RANGE,

@@ -6,7 +6,10 @@ import pytest
 import requests
 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _options, _sdm
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import Endpoint, HttpClient, OracleError, Redactor
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._endpoint import Endpoint
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import OracleError
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import HttpClient
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import Redactor
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sdm import DONE, REFUSED, SdmClient, holder_named_in
 
 SESSION_ID = '40431A654CDEB2126FF21396C69DDA7F.tomcat1'

@@ -11,13 +11,13 @@ import time
 import pytest
 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._argspec import SBC_SPEC
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import Redactor
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import Redactor
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import LockHost
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import SbcLockOptions
 from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._keeper_pid import keeper_alive, lock_nb
 from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._lease_view import lease_view
 from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils import _keeper
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import OracleError
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import OracleError
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import Lease, Run, make_proof
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_file import LeaseStore
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._proc import start_time as _proc_start_time

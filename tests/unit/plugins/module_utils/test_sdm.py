@@ -5,7 +5,7 @@ import json
 import pytest
 import requests
 
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _options, _sdm
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _options
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._endpoint import Endpoint
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import OracleError
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import HttpClient

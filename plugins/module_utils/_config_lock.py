@@ -77,7 +77,7 @@ class ConfigLock:
         conn = options.connection
         self.endpoint = conn.endpoint
         self.store = store or LeaseStore(options.lease_dir, warn=host.warn)
-        self.run = run or Run.current()
+        self.run = run or host.run or Run.current()
         self.member = host.member
         self.key = lease_key('sbc', self.endpoint.netloc, RESOURCE)
         self.client = client or SbcClient(

@@ -58,7 +58,7 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock im
     undo_if_answer_lost,
 )
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import SdmLockOptions
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sdm import SdmClient
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sdm import DONE, Answer, SdmClient
 
 def canonical_order(device_ids):
     """Unique ids in one order every run agrees on (ID2 before ID10), so overlapping sets cannot deadlock."""
@@ -86,7 +86,7 @@ class DeviceLock:
         conn = options.connection
         self.endpoint = conn.endpoint
         self.store = store or LeaseStore(options.lease_dir, warn=host.warn)
-        self.run = run or Run.current()
+        self.run = run or host.run or Run.current()
         self.member = host.member
         self.client = client or SdmClient(HttpClient(self.endpoint, 'SDM', conn.validate_certs, conn.ca_path, conn.timeout, redactor),
                                           conn.username, conn.password, conn.api_version)
@@ -174,7 +174,7 @@ class DeviceLock:
             device_ids = self._resolve(self.options.devices)
         else:
             device_ids = self.options.device_ids
-        return [Target('device %s' % device_id, [device_id], self._device_sender(device_id)) for device_id in canonical_order(device_ids)]
+        return [self._device_target(device_id) for device_id in canonical_order(device_ids)]
 
     def _device_sender(self, device_id):
         return lambda action: self._session().device_action(device_id, action)
@@ -243,14 +243,24 @@ class DeviceLock:
                 elif self.host.check_mode:
                     return self._record(ids, HOLDER_UNKNOWN, HOLDER_US, True)
                 else:
+                    ours = [device_id for device_id in ids if standings[device_id][1] == OURS]
                     answer = self._send_lock(target)
-                    if answer.done:
-                        self._write_leases(ids)
-                        self.taken.append(target)
-                        self._warn_same_user_once()
-                        return self._record(ids, refused_by or HOLDER_NOBODY, HOLDER_US, True)
-                    if len(ids) > 1:
+                    if not answer.done and len(ids) > 1:
                         self._undo_partial(ids, standings)
+                        if ours:
+                            # an SDM may refuse a group some members of which this user holds already (a second
+                            # Lock by the holder): the others are taken one by one instead
+                            answer = self._lock_one_by_one([device_id for device_id in ids if device_id not in ours])
+                    if answer.done:
+                        new = [device_id for device_id in ids if device_id not in ours]
+                        self._write_leases(new)
+                        self._join(ours, standings)
+                        # what a later failure of this task gives back: only what it took (members held
+                        # by other hosts of the run stay theirs)
+                        self.taken.extend([target] if not ours else [self._device_target(device_id) for device_id in new])
+                        self._warn_same_user_once()
+                        before = refused_by or dict((device_id, HOLDER_US if device_id in ours else HOLDER_NOBODY) for device_id in ids)
+                        return self._record(ids, before, HOLDER_US, True)
                     holder = ('user %s' % answer.holder) if answer.holder else HOLDER_UNKNOWN
                     holders = refused_by = dict((device_id, holder) for device_id in ids)
                     refusal = answer
@@ -260,6 +270,24 @@ class DeviceLock:
                                      lambda: self._waiting_for(target, waiting_on and standings[waiting_on][0], holders)):
                 self._record(ids, holders, holders, False)
                 raise self._held_error(target, holders, None if waiting_on else refusal, waiting_on and standings[waiting_on][0])
+
+    def _device_target(self, device_id):
+        return Target('device %s' % device_id, [device_id], self._device_sender(device_id))
+
+    def _lock_one_by_one(self, device_ids):
+        """Lock each device alone, all or nothing: the first refusal unlocks those taken here and is returned."""
+        taken = []
+        for device_id in device_ids:
+            answer = self._send_lock(self._device_target(device_id))
+            if not answer.done:
+                for done in reversed(taken):
+                    try:
+                        self._device_target(done).send('Unlock')
+                    except OracleError:
+                        pass
+                return answer
+            taken.append(device_id)
+        return Answer(DONE, 204)
 
     def _stand_by(self):
         """Behind another run's lease: be signed in, with a live connection, so the hand-over costs one request.
@@ -385,9 +413,10 @@ class DeviceLock:
                                   'left untouched' % (target.label, self.endpoint, standings[others[0]][0].run.describe()),
                                   REASON_LOCK_HELD, detail=self._detail(self.after))
             ours = [device_id for device_id in ids if standings[device_id][1] in (OURS, ORPHAN)]
-            shared = dict((device_id, [member for member in standings[device_id][0].holders if member != self.member])
-                          for device_id in ids if standings[device_id][1] == OURS and self.member is not None)
-            if any(shared.values()):
+            shared = dict((device_id, others) for device_id, others in (
+                (device_id, [member for member in standings[device_id][0].holders if member != self.member])
+                for device_id in ids if standings[device_id][1] == OURS and self.member is not None) if others)
+            if shared:
                 return self._leave(ids, standings, shared)
             if self.host.check_mode:
                 return self._record(ids, HOLDER_US if ours else HOLDER_UNKNOWN, HOLDER_NOBODY if ours else HOLDER_UNKNOWN, bool(ours))
@@ -396,7 +425,8 @@ class DeviceLock:
             return self._release_unleased(target)
 
     def _leave(self, ids, standings, shared):
-        """Other hosts of this run still hold the target: this host lets go, and the lock stays with them."""
+        """Other hosts of this run still hold some devices of the target: this host lets go of those, which stay with
+        them, and gives back, one by one, the devices of the target that nobody else of the run holds."""
         if not self.host.check_mode:
             for device_id, others in shared.items():
                 lease = standings[device_id][0]
@@ -404,7 +434,14 @@ class DeviceLock:
                     lease.holders = others
                     self.store.write(lease)
         self.holders = sorted(set(member for others in shared.values() for member in others))
-        return self._record(ids, HOLDER_US, HOLDER_US, False)
+        self._record(list(shared), HOLDER_US, HOLDER_US, False)
+        alone = [device_id for device_id in ids if device_id not in shared and standings[device_id][1] in (OURS, ORPHAN)]
+        if self.host.check_mode:
+            return self._record(alone, HOLDER_US, HOLDER_NOBODY, bool(alone))
+        changed = False
+        for device_id in alone:
+            changed = self._release_ours(self._device_target(device_id), [device_id]) or changed
+        return changed
 
     def _release_ours(self, target, ours):
         refusals = []

@@ -91,16 +91,12 @@ class Run:
 
     @classmethod
     def current(cls):
-        """The run this process belongs to.
+        """The run this process belongs to, from the processes themselves (never from the environment).
 
         Worker processes are forks of the ``ansible-playbook`` process, so the run is the topmost of our
-        consecutive ancestors whose command is an Ansible CLI. A module executed on another host is
-        told by the action plugin, through ``ORACLE_COMMS_RUN_ID``.
+        consecutive ancestors whose command is an Ansible CLI.
         """
         job = os.environ.get('JOB_ID') or os.environ.get('AWX_JOB_ID') or None
-        explicit = os.environ.get(RUN_ID_ENV)
-        if explicit:
-            return cls.from_id(explicit, job=job)
         pid = os.getpid()
         top = pid if _proc.is_ansible_command(pid) else None
         candidate = pid
@@ -112,6 +108,18 @@ class Run:
         if top is None:
             top = os.getppid() if _proc.parent(os.getpid()) is None else pid
         return cls(socket.gethostname(), top, _proc.start_time(top), job)
+
+    @classmethod
+    def of_delegated_module(cls):
+        """The run a module executed on another host belongs to: the action plugin says so in ``ORACLE_COMMS_RUN_ID``.
+
+        Only the module's ``main()`` asks this; a task that runs in-process never trusts the environment, which a
+        task's ``environment:`` could set.
+        """
+        explicit = os.environ.get(RUN_ID_ENV)
+        if not explicit:
+            return cls.current()
+        return cls.from_id(explicit, job=os.environ.get('JOB_ID') or os.environ.get('AWX_JOB_ID') or None)
 
     @classmethod
     def from_id(cls, run_id, job=None):

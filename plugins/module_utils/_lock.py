@@ -65,10 +65,12 @@ class LockHost:
     ``on_lock(store, options, run)`` is told when a lock is held, so that the controller can watch the run.
     """
 
-    def __init__(self, check_mode=False, diff=False, member='', warn=None, on_lock=None, progress=None):
+    def __init__(self, check_mode=False, diff=False, member='', warn=None, on_lock=None, progress=None, run=None):
         self.check_mode = check_mode
         self.diff = diff
         self.member = member
+        #: the run the task belongs to, where the caller knows it better than the processes do (a delegated module)
+        self.run = run
         self._warn = warn
         self._on_lock = on_lock
         self._progress = progress

@@ -17,7 +17,7 @@ import traceback
 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_INTERNAL, OracleError
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import Redactor
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import MEMBER_ENV
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import MEMBER_ENV, Run
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import LockHost
 
 
@@ -44,7 +44,7 @@ def main_for(spec, body):
 
     module = AnsibleModule(supports_check_mode=True, **spec.to_kwargs())
     # the action plugin that delegated the task says which inventory host of the run it is for
-    host = LockHost(module.check_mode, module._diff, os.environ.get(MEMBER_ENV, ''), module.warn)
+    host = LockHost(module.check_mode, module._diff, os.environ.get(MEMBER_ENV, ''), module.warn, run=Run.of_delegated_module())
     result = task_result(body, module.params, host, Redactor(*module.no_log_values))
     if result.pop('failed', False):
         module.fail_json(**result)

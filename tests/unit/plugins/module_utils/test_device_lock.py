@@ -528,13 +528,23 @@ def test_group_refused_gives_back_members_the_sdm_may_have_locked(tmp_path):
     assert held(store) == []
 
 
+def test_a_group_refused_for_a_member_this_run_holds_takes_the_others_one_by_one(tmp_path):
+    sdm = FakeSdm({('ID101/ID201', 'Lock'): [refused(409, 'Device ID1 is already locked')]})
+    task, module, store = make_task(tmp_path, sdm, group={'nf_id': 'ID101', 'group_id': 'ID201'})
+    put_lease(store, 'ID1', ME, holders=['dev'])
+    result = lock(task)
+    assert result['locked'] is True and result['holder'] == {'ID1': 'us', 'ID2': 'us'}
+    assert sdm.actions() == [('ID101/ID201', 'Lock'), ('ID2', 'Unlock'), ('ID2', 'Lock')]
+    assert store.read(key('ID1')).holders == ['dev', ''] and store.read(key('ID2')).holders == ['']
+
+
 def test_group_refused_leaves_members_this_run_holds(tmp_path):
-    sdm = FakeSdm({('ID101/ID201', 'Lock'): [refused()]})
+    sdm = FakeSdm({('ID101/ID201', 'Lock'): [refused()], ('ID2', 'Lock'): [refused()]})
     task, module, store = make_task(tmp_path, sdm, group={'nf_id': 'ID101', 'group_id': 'ID201'})
     put_lease(store, 'ID1', ME)
     with pytest.raises(OracleError):
         lock(task)
-    assert sdm.actions() == [('ID101/ID201', 'Lock'), ('ID2', 'Unlock')]
+    assert sdm.actions() == [('ID101/ID201', 'Lock'), ('ID2', 'Unlock'), ('ID2', 'Lock')]
     assert held(store) == ['ID1']
 
 

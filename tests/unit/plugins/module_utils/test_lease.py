@@ -299,3 +299,13 @@ def test_a_proof_with_other_cost_parameters_is_not_a_lease():
     data['proof'] = dict(data['proof'], n=2 ** 20)  # would cost a reader a gigabyte of memory
     with pytest.raises(ValueError):
         Lease.from_dict(data)
+
+
+def test_an_in_process_task_never_takes_its_run_from_the_environment(monkeypatch):
+    monkeypatch.setenv('ORACLE_COMMS_RUN_ID', 'elsewhere:1:2')
+    assert Run.current().ident != 'elsewhere:1:2'
+    assert Run.of_delegated_module().ident == 'elsewhere:1:2'
+    monkeypatch.setenv('ORACLE_COMMS_RUN_ID', 'not a run id')
+    with pytest.raises(OracleError) as err:
+        Run.of_delegated_module()
+    assert err.value.reason == 'lease_error'

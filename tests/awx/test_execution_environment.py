@@ -123,7 +123,7 @@ def test_the_image_gets_the_collection_and_its_python_requirements(context, imag
                       '--write-bindep=%s' % bindep_out, '--write-pip=%s' % pip_out, image_collections)
     written = [line for line in pip_out.read_text(encoding='utf-8').splitlines() if line.strip()]
     wanted = collection_requirements()
-    assert sorted(wanted) == ['defusedxml', 'requests']
+    assert sorted(wanted) == ['defusedxml', 'requests', 'urllib3']
     for name, requirement in wanted.items():
         assert '%s  # from collection oracle_comms.provisioning' % requirement in written, (written, output)
     assert len(written) == len(wanted), written

@@ -212,7 +212,15 @@ class HandOver:
 
 
 def assert_no_secret(text, secrets):
-    """Fail, naming where, if any secret (password, token, session id) appears in ``text``."""
+    """Fail, naming where, if any secret (password, token, session id) appears in ``text``.
+
+    ``secrets`` is a list, or the emulator's ``secrets()`` mapping of lists; an empty one fails: the check would
+    pass whatever the output.
+    """
+    if isinstance(secrets, dict):
+        secrets = [secret for values in secrets.values() for secret in values]
+    secrets = [secret for secret in secrets if secret]
+    assert secrets, 'no secret to look for: the check would pass whatever the output'
     for secret in secrets:
         if secret and secret in text:
             index = text.index(secret)

@@ -22,6 +22,7 @@ except ImportError:  # pragma: no cover
 
 REDACTED = '********'
 
+
 class Redactor:
     """Remembers every secret seen in a task and removes it from any text before it leaves the process."""
 

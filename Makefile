@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 # Extra benchmark arguments, e.g. make bench BENCH_ARGS="--quick --only pertask" (python -m benchmarks --help)
 BENCH_ARGS ?=
 
-.PHONY: help bootstrap test test-quick demo bench sanity lint importer build clean distclean
+.PHONY: help bootstrap test test-quick demo bench sanity units lint importer build clean distclean
 
 help:
 	@echo "make test        bootstrap, then the whole suite in one pytest run (tests/: emulator, unit, integration, checks)"
@@ -21,6 +21,7 @@ help:
 	@echo "make demo        bootstrap, then start the emulator and run examples/demo.yml against it"
 	@echo "make bench       bootstrap, then the benchmarks (benchmarks/README.md); BENCH_ARGS=\"--quick\" for a short run"
 	@echo "make sanity      ansible-test sanity on a clean copy of the collection"
+	@echo "make units       ansible-test units on a clean copy of the collection (the unit tests as ansible-test runs them)"
 	@echo "make lint        ansible-lint (production profile), antsibull-changelog lint, antsibull-docs lint"
 	@echo "make build       ansible-galaxy collection build into build/"
 	@echo "make importer    build, then galaxy-importer on the artifact (fails on any warning)"
@@ -52,6 +53,10 @@ bench: bootstrap
 sanity: bootstrap
 	@echo "==> ansible-test sanity (tools/sanity.sh)"
 	@tools/sanity.sh
+
+units: bootstrap
+	@echo "==> ansible-test units (tools/units.sh)"
+	@tools/units.sh
 
 lint: bootstrap
 	@echo "==> ansible-lint, production profile (.ansible-lint)"

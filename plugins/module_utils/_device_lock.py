@@ -60,6 +60,7 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock im
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import SdmLockOptions
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sdm import DONE, Answer, SdmClient
 
+
 def canonical_order(device_ids):
     """Unique ids in one order every run agrees on (ID2 before ID10), so overlapping sets cannot deadlock."""
     def natural(text):
@@ -122,12 +123,15 @@ class DeviceLock:
             yield
 
     def _standings(self, device_ids):
-        """Lease and standing per device for this run and these credentials (``_lock.standing_for``)."""
+        """Lease and standing per device for this run and these credentials (``_lock.standing_for``).
+
+        A task signed in already has had its credentials proven by the SDM: the lease's proof is not computed.
+        """
         standings = {}
         for device_id in device_ids:
             lease = self.store.read(self._key(device_id))
             standings[device_id] = (lease, standing_for(self.store, lease, self.run, self.client.username, self.client.password,
-                                                        self._session))
+                                                        self._session, signed_in=self.client.logged_in))
         return standings
 
     def _write_leases(self, device_ids):
@@ -329,11 +333,11 @@ class DeviceLock:
         if not confirm_held(lambda: target.send('Lock').done, lambda: target.send('Unlock').done):
             self._forget(orphans)
             self.host.warn('the lock of %s on SDM %s left by %s, which is no longer running, was no longer held by user %s '
-                             '(forced free, or taken by another user); asking for it anew' % (target.label, self.endpoint, left_by,
-                                                                                               self.client.username))
+                           '(forced free, or taken by another user); asking for it anew' % (target.label, self.endpoint, left_by,
+                                                                                            self.client.username))
             return False
         self.host.warn('adopted the lock of %s on SDM %s left by %s, which is no longer running (the SDM confirmed that user %s '
-                         'holds it)' % (target.label, self.endpoint, left_by, self.client.username))
+                       'holds it)' % (target.label, self.endpoint, left_by, self.client.username))
         for device_id in ids:
             lease = standings[device_id][0]
             lease.run = self.run
@@ -405,6 +409,11 @@ class DeviceLock:
     def _release(self, target):
         ids = target.device_ids
         with self._guards(ids):
+            if not self.host.check_mode and not any(self.store.classify(self.store.read(self._key(device_id)), self.run) == OTHER_RUN
+                                                    for device_id in ids):
+                # the release asks the SDM in every case but that one: signing in first proves the credentials, so
+                # that no hash of them needs computing for the lease
+                self._session()
             standings = self._standings(ids)
             others = [device_id for device_id in ids if standings[device_id][1] == OTHER_RUN]
             if others:
@@ -458,7 +467,7 @@ class DeviceLock:
             return self._record(target.device_ids, HOLDER_US, HOLDER_NOBODY, True)
         if outcome == NOT_HELD:
             self.host.warn('%s on SDM %s was no longer locked (forced free by an administrator?); nothing to release'
-                             % (target.label, self.endpoint))
+                           % (target.label, self.endpoint))
             return self._record(target.device_ids, HOLDER_NOBODY, HOLDER_NOBODY, False)
         raise self._foreign_error(target, refusals[0], 'was taken over after being forced free, and')
 
@@ -469,7 +478,7 @@ class DeviceLock:
         answer = target.send('Unlock')
         if answer.done:
             self.host.warn('released %s on SDM %s, which user %s held without a lease on this controller (a run that is gone, '
-                             'another controller, or another user\'s task in this run)' % (target.label, self.endpoint, self.client.username))
+                           'another controller, or another user\'s task in this run)' % (target.label, self.endpoint, self.client.username))
             return self._record(target.device_ids, HOLDER_UNKNOWN, HOLDER_NOBODY, True)
         raise self._foreign_error(target, answer, 'is not ours to release, so it')
 

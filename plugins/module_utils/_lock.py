@@ -156,7 +156,7 @@ class Waiter:
         return True
 
 
-def standing_for(store, lease, run, username, password, sign_in):
+def standing_for(store, lease, run, username, password, sign_in, signed_in=False):
     """How ``lease`` stands for a task of ``run`` with these credentials.
 
     FREE, OTHER_RUN: as :meth:`LeaseStore.classify` says. OURS / ORPHAN only when the lease was taken with
@@ -164,14 +164,16 @@ def standing_for(store, lease, run, username, password, sign_in):
     would, and never gets the lock, the token or the release from the lease). The same user with a password
     that does not match the lease's proof (or a lease without one) signs in once through ``sign_in``: a
     refusal raises auth_failed, a success means the password changed, and the lease's proof is renewed.
+    ``signed_in``: the device has just accepted these credentials, which proves them (the hash is not computed).
     """
     standing = store.classify(lease, run)
     if standing not in (OURS, ORPHAN):
         return standing
-    taken = lease.taken_with(username, password)
     if lease.user != username:
         return FOREIGN
-    if not taken:
+    if signed_in:
+        return standing
+    if not lease.taken_with(username, password):
         try:
             sign_in()
         except OracleError as exc:

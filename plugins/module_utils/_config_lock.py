@@ -228,10 +228,10 @@ class ConfigLock:
         if not held:
             self.store.delete(self.key)
             self.host.warn('the configuration lock on %s left by %s, which is no longer running, was no longer held by its token '
-                             '(forced free, or taken by another client); asking for it anew' % (self.endpoint, lease.run.describe()))
+                           '(forced free, or taken by another client); asking for it anew' % (self.endpoint, lease.run.describe()))
             return None
         self.host.warn('adopted the configuration lock on %s left by %s, which is no longer running (the SBC confirmed that its '
-                         'token still holds it)' % (self.endpoint, lease.run.describe()))
+                       'token still holds it)' % (self.endpoint, lease.run.describe()))
         lease.run = self.run
         lease.holders = [] if self.member is None else [self.member]
         self._fresh(lease)
@@ -330,7 +330,7 @@ class ConfigLock:
         if lease.expired():
             self.store.delete(self.key)
             self.host.warn('the token that held the configuration lock on %s expired at %s; the SBC had already freed the lock'
-                             % (self.endpoint, _iso(lease.expires_at)))
+                           % (self.endpoint, _iso(lease.expires_at)))
             return self._result(False, HOLDER_UNKNOWN, HOLDER_UNKNOWN)
         self._use_version_of(lease)
         try:
@@ -339,7 +339,7 @@ class ConfigLock:
             if exc.reason == REASON_LOCK_LOST:
                 self.store.delete(self.key)
                 self.host.warn('the token that held the configuration lock on %s is no longer valid; the lock was already gone'
-                                 % self.endpoint)
+                               % self.endpoint)
                 return self._result(False, HOLDER_UNKNOWN, HOLDER_UNKNOWN)
             raise OracleError('%s; the lock stays held by this run (its lease is kept) until released or until its token expires at %s'
                               % (exc.msg, _iso(lease.expires_at)), exc.reason, exc.status, exc.detail)
@@ -348,7 +348,7 @@ class ConfigLock:
             return self._result(True, HOLDER_US, HOLDER_NOBODY)
         if outcome == NOT_HELD:
             self.host.warn('the configuration lock on %s was no longer held by our token (forced free, or expired); nothing to release'
-                             % self.endpoint)
+                           % self.endpoint)
             return self._result(False, HOLDER_NOBODY, HOLDER_NOBODY)
         raise OracleError('the configuration lock on %s is now held by another user or session, not by this run; it was taken over '
                           'after being forced free, and was left untouched' % self.endpoint, REASON_LOCK_HELD,

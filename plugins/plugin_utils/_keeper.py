@@ -88,7 +88,7 @@ def ensure_keeper(store, options, run, warn):
     if run.alive() is not True:
         # Only a run of this host whose process can be watched (its start time known) gets a keeper.
         warn('no keeper watches this run (its ansible-playbook process cannot be watched from here); if the run is '
-                    'interrupted, the next run recovers the lock from the lease record')
+             'interrupted, the next run recovers the lock from the lease record')
         return
     endpoint = options.endpoint.netloc
     key = scope_key(run.ident, options.product, endpoint, options.username)
@@ -104,7 +104,7 @@ def ensure_keeper(store, options, run, warn):
                 os.close(fd)  # the keeper holds its own copy, and with it the lock
     except (IOError, OSError, ValueError, OracleError) as exc:
         warn('could not start the keeper that gives this lock back if the run is interrupted (%s); if it is, the next '
-                    'run recovers the lock from the lease record' % exc)
+             'run recovers the lock from the lease record' % exc)
 
 
 def _rotate_log(store):
@@ -448,7 +448,7 @@ def main(argv):
     sys.stdin.close()
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     keeper = None
-    store = LeaseStore(directory, create=False, warn=lambda message: keeper.log(message))
+    store = LeaseStore(directory, create=False, warn=lambda message: keeper.log(message))  # pylint: disable=unnecessary-lambda
     keeper = Keeper(store, key, pid_fd, config)
     # the descriptor the starter opened (never through a link) and locked: the pid goes into that very file
     os.ftruncate(pid_fd, 0)

@@ -220,7 +220,7 @@ class SdmLockOptions(LockOptions):
         self._redactor = redactor
         super(SdmLockOptions, self).__init__(params, connection_from_params(params, 'SDM', SDM_PORT, redactor))
         self.device_ids = device_ids_from_params(params)
-        self.devices = [name for name in (params.get('device') or [])]
+        self.devices = list(params.get('device') or [])
         self.group = group_from_params(params)
         if not (self.device_ids or self.devices or self.group):
             raise _bad('give one of device_id, device or group: which SDM devices to lock')

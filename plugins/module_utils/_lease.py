@@ -53,7 +53,6 @@ ORPHAN = 'orphan'
 FREE = 'free'
 
 
-
 class LeaseFormatError(ValueError):
     """A lease file whose content is not a lease of the shape this code writes."""
 

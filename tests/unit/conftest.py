@@ -4,7 +4,8 @@ import pathlib
 import sys
 
 try:
-    import ansible_collections.oracle_comms.provisioning.plugins  # noqa: F401 pylint: disable=unused-import (ansible-test units: already importable)
+    # ansible-test units: the collection is importable already
+    import ansible_collections.oracle_comms.provisioning.plugins  # noqa: F401 pylint: disable=unused-import
 except ImportError:
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
     from tests.collection_path import ensure_collections_root

@@ -348,7 +348,8 @@ def test_an_odd_lease_file_beside_ours_is_set_aside_and_the_keeper_goes_on(tmp_p
     odd = sbc_lease(run, endpoint='odd.test:443').key
     with open(os.path.join(store.directory, odd + '.json'), 'w') as handle:
         handle.write(content)
-    store._warn = lambda message: log.append(message)  # pylint: disable=unnecessary-lambda (log is made below)
+    # log is made below: the lambda reads it when called
+    store._warn = lambda message: log.append(message)  # pylint: disable=unnecessary-lambda
     keeper, log = make_keeper(store, run)
     assert [lease.endpoint for lease in keeper.mine()] == [ENDPOINT]
     assert any('set aside' in line for line in log)

@@ -1,7 +1,9 @@
 """Run real ``ansible-playbook`` against the emulator: environment, inventory, concurrency, secret scans."""
 
+import json
 import os
 import pathlib
+import re
 import subprocess
 import sys
 import threading
@@ -225,3 +227,24 @@ def assert_no_secret(text, secrets):
         if secret and secret in text:
             index = text.index(secret)
             raise AssertionError('a secret leaked into the output near: %r' % text[max(0, index - 120):index].replace(secret, '<SECRET>'))
+
+
+_TASK_RE = re.compile(r'^TASK \[(?P<task>.*)\] \*+$')
+_RESULT_RE = re.compile(r'^(?P<status>ok|changed|fatal|skipping): \[(?P<host>[^\]]+)\](?:: FAILED!)? => (?P<json>\{.*\})$')
+
+
+def results(play):
+    """``{task name: {host: result}}`` from a play run with ``-v`` (a fatal result is printed at any verbosity)."""
+    found = {}
+    task = None
+    for line in play.stdout.splitlines():
+        match = _TASK_RE.match(line)
+        if match:
+            task = match.group('task')
+            continue
+        match = _RESULT_RE.match(line)
+        if match:
+            result = json.loads(match.group('json'))
+            result['_status'] = match.group('status')
+            found.setdefault(task, {})[match.group('host')] = result
+    return found

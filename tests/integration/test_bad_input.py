@@ -7,16 +7,13 @@ lists every case and what the collection does with it.
 
 import itertools
 import json
-import re
 
 import pytest
 
-from tests.integration.ansible_runner_util import PlaybookRunner, assert_no_secret
+from tests.integration.ansible_runner_util import PlaybookRunner, assert_no_secret, results
 
 pytestmark = pytest.mark.integration
 
-_TASK_RE = re.compile(r'^TASK \[(?P<task>.*)\] \*+$')
-_RESULT_RE = re.compile(r'^(?P<status>ok|changed|fatal|skipping): \[(?P<host>[^\]]+)\](?:: FAILED!)? => (?P<json>\{.*\})$')
 _COUNTER = itertools.count()
 FORKS = 8
 
@@ -30,19 +27,7 @@ def run_cases(runner, playbook, cases):
     path.write_text(json.dumps({'all': {'hosts': dict((name, dict(host_vars, ansible_connection='local'))
                                                       for name, host_vars in cases.items())}}))
     play = runner.run('bad_input/%s' % playbook, inventory=str(path), verbosity=1, args=['--forks', str(FORKS)], timeout=300)
-    found = {}
-    task = None
-    for line in play.stdout.splitlines():
-        match = _TASK_RE.match(line)
-        if match:
-            task = match.group('task')
-            continue
-        match = _RESULT_RE.match(line)
-        if match:
-            result = json.loads(match.group('json'))
-            result['_status'] = match.group('status')
-            found.setdefault(task, {})[match.group('host')] = result
-    return play, found
+    return play, results(play)
 
 
 def assert_refused(play, results, cases, words_of):

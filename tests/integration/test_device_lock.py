@@ -8,7 +8,6 @@ as the hosts of one play (``task.yml`` and friends take ``sdm_host`` and the tas
 import itertools
 import json
 import os
-import re
 import stat
 import threading
 import time
@@ -16,7 +15,7 @@ import time
 import pytest
 
 from tests.emulator_harness import assert_never_two_holders, start_emulator
-from tests.integration.ansible_runner_util import Background, HandOver, PlaybookRunner, assert_no_secret
+from tests.integration.ansible_runner_util import Background, HandOver, PlaybookRunner, assert_no_secret, results
 
 pytestmark = pytest.mark.integration
 
@@ -28,8 +27,6 @@ ACTION = 'POST /rest/{v}/inventory/deviceMgmt/devices/{id}/action'
 GROUP_ACTION = 'POST /rest/{v}/inventory/nfMgmt/nfs/{nfId}/groups/{gid}/action'
 PROV2 = ('prov2', 'prov2-secret')
 
-_TASK_RE = re.compile(r'^TASK \[(?P<task>.*)\] \*+$')
-_RESULT_RE = re.compile(r'^(?P<status>ok|changed|fatal|skipping): \[(?P<host>[^\]]+)\](?:: FAILED!)? => (?P<json>\{.*\})$')
 _COUNTER = itertools.count()
 
 
@@ -68,23 +65,6 @@ def runner(emu, tmp_path):
 
 
 # --------------------------------------------------------------------------------------------- helpers
-
-def results(play):
-    """``{task name: {host: result}}`` from a play run with ``-v`` (a fatal result is printed at any verbosity)."""
-    found = {}
-    task = None
-    for line in play.stdout.splitlines():
-        match = _TASK_RE.match(line)
-        if match:
-            task = match.group('task')
-            continue
-        match = _RESULT_RE.match(line)
-        if match:
-            result = json.loads(match.group('json'))
-            result['_status'] = match.group('status')
-            found.setdefault(task, {})[match.group('host')] = result
-    return found
-
 
 def inventory(emu, directory, hosts):
     """An inventory file: ``hosts`` maps a name to its vars; ``instance`` becomes ``sdm_host`` of that SDM."""

@@ -87,3 +87,17 @@ if [[ "$(readlink "$link" 2>/dev/null)" != "../../../.." ]]; then
     ln -s ../../../.. "$link"
     say "linked $link -> repository root"
 fi
+
+# etcd for the etcd lease backend's tests (a real single-node etcd on loopback, started by the tests themselves).
+# Installed from the distribution as root (CI); otherwise the tests that need it fail and say how to get it.
+if ! command -v etcd >/dev/null 2>&1 && [[ ! -x /usr/bin/etcd ]]; then
+    if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        say "installing etcd (Debian package etcd-server) for the etcd lease backend's tests"
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server >/dev/null \
+            || { say "apt-get install etcd-server failed"; exit 1; }
+    else
+        say "etcd is not installed and this is not root: the etcd lease backend's tests will fail until it is" \
+            "(as root: apt-get install etcd-server, or put an etcd 3.4+ binary on PATH)"
+    fi
+fi

@@ -73,7 +73,16 @@ LOCK_SPEC = ArgumentSpec(dict(
     wait_timeout=dict(type='float', default=0.0),
     lease_dir=dict(type='path', fallback=(env_fallback, ['ORACLE_COMMS_LEASE_DIR'])),
     release_on_exit=dict(type='bool', default=True, fallback=(env_fallback, ['ORACLE_COMMS_RELEASE_ON_EXIT'])),
-))
+    lease_backend=dict(type='str', default='file', choices=['file', 'etcd'], fallback=(env_fallback, ['ORACLE_COMMS_LEASE_BACKEND'])),
+    lease_ttl=dict(type='float', default=15.0, fallback=(env_fallback, ['ORACLE_COMMS_LEASE_TTL'])),
+    lease_etcd_endpoints=dict(type='list', elements='str', fallback=(env_fallback, ['ORACLE_COMMS_ETCD_ENDPOINTS'])),
+    lease_etcd_ca_path=dict(type='path', fallback=(env_fallback, ['ORACLE_COMMS_ETCD_CA_PATH'])),
+    lease_etcd_client_cert=dict(type='path', fallback=(env_fallback, ['ORACLE_COMMS_ETCD_CLIENT_CERT'])),
+    lease_etcd_client_key=dict(type='path', no_log=False, fallback=(env_fallback, ['ORACLE_COMMS_ETCD_CLIENT_KEY'])),
+    lease_etcd_username=dict(type='str', fallback=(env_fallback, ['ORACLE_COMMS_ETCD_USERNAME'])),
+    lease_etcd_password=dict(type='str', no_log=True, fallback=(env_fallback, ['ORACLE_COMMS_ETCD_PASSWORD'])),
+    lease_etcd_allow_http=dict(type='bool', default=False, fallback=(env_fallback, ['ORACLE_COMMS_ETCD_ALLOW_HTTP'])),
+), required_together=[('lease_etcd_client_cert', 'lease_etcd_client_key'), ('lease_etcd_username', 'lease_etcd_password')])
 
 SBC_SPEC = connection_spec('SBC').merge(LOCK_SPEC, ArgumentSpec(dict(
     token=dict(type='str', no_log=True),
@@ -93,3 +102,30 @@ SDM_SPEC = connection_spec('SDM', api_version_default='v1.3').merge(LOCK_SPEC, A
     mutually_exclusive=[('device_id', 'device', 'group')],
     required_one_of=[('device_id', 'device', 'group')],
 ))
+
+# -- the configuration modules (config_element, config_commit, config_element_info) -------------------
+
+#: Where a task under the SBC lock finds the lease of that lock: the lock's own lease directory option (file backend).
+LEASE_LOOKUP_SPEC = ArgumentSpec(dict(lease_dir=LOCK_SPEC.argument_spec['lease_dir']))
+
+_CONFIG_BASE_SPEC = connection_spec('SBC').merge(LEASE_LOOKUP_SPEC, ArgumentSpec(dict(
+    token_lifetime=dict(type='float', default=600.0, no_log=False, fallback=(env_fallback, ['SBC_TOKEN_LIFETIME'])),
+)))
+
+CONFIG_ELEMENT_SPEC = _CONFIG_BASE_SPEC.merge(ArgumentSpec(dict(
+    element_type=dict(type='str', required=True),
+    attributes=dict(type='dict', default={}),
+    key_attributes=dict(type='list', elements='str', no_log=False),
+    state=dict(type='str', default='present', choices=['present', 'absent']),
+)))
+
+CONFIG_COMMIT_SPEC = _CONFIG_BASE_SPEC.merge(ArgumentSpec(dict(
+    steps=dict(type='list', elements='str', default=['save', 'verify', 'activate'], choices=['save', 'verify', 'activate']),
+    only_if_changed=dict(type='bool', default=True),
+    async_timeout=dict(type='float', default=300.0),
+)))
+
+CONFIG_ELEMENT_INFO_SPEC = _CONFIG_BASE_SPEC.merge(ArgumentSpec(dict(
+    element_type=dict(type='str', required=True),
+    filters=dict(type='dict', default={}),
+)))

@@ -30,7 +30,7 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease i
     lease_key,
     make_proof,
 )
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_file import LeaseStore
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_open import open_lease_record
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import (
     HELD_BY_OTHER,
     HOLDER_FOREIGN,
@@ -76,7 +76,7 @@ class ConfigLock:
         self.host = host
         conn = options.connection
         self.endpoint = conn.endpoint
-        self.store = store or LeaseStore(options.lease_dir, warn=host.warn)
+        self.store = store or open_lease_record(options.lease, options.lease_dir, warn=host.warn)
         self.run = run or host.run or Run.current()
         self.member = host.member
         self.key = lease_key('sbc', self.endpoint.netloc, RESOURCE)

@@ -228,10 +228,10 @@ class Lease:
     which of its inventory hosts hold it, when, and for the SBC the token and its expiry."""
 
     FIELDS = ('product', 'endpoint', 'resource', 'user', 'taken_at', 'token', 'issued_at', 'expires_at', 'api_version',
-              'proof', 'holders')
+              'proof', 'holders', 'changed_under_lock')
 
     def __init__(self, product, endpoint, resource, user, run, taken_at=None, token=None, issued_at=None, expires_at=None,
-                 api_version=None, proof=None, holders=None):
+                 api_version=None, proof=None, holders=None, changed_under_lock=False):
         self.product = product
         self.endpoint = endpoint
         self.resource = resource
@@ -244,6 +244,8 @@ class Lease:
         self.api_version = api_version
         self.proof = proof
         self.holders = list(holders or [])
+        #: a config_element task of this run changed the SBC configuration under this lock since the last commit
+        self.changed_under_lock = bool(changed_under_lock)
 
     @property
     def key(self):
@@ -285,6 +287,7 @@ class Lease:
         # '' is the one host of a run whose inventory host name is not known (a module run outside a play)
         _expect(isinstance(holders, list) and len(holders) <= 10000 and all(isinstance(name, str) and len(name) <= 255 for name in holders),
                 'holders is not a list of host names')
+        _expect(_optional(data.get('changed_under_lock'), lambda value: isinstance(value, bool)), 'changed_under_lock is not a boolean')
         kwargs = dict((name, data.get(name)) for name in cls.FIELDS)
         return cls(run=Run.from_dict(data.get('run')), **kwargs)
 

@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
 import math
 import os
 import re
@@ -164,6 +165,84 @@ def group_from_params(params):
     return tuple(canonical_id('' if group.get(name) is None else group[name], 'group.%s' % name) for name in ('nf_id', 'group_id'))
 
 
+#: Seconds a guard or a run's liveness outlives its holder in a shared lease record (etcd leases are whole seconds).
+LEASE_TTL_RANGE = (2.0, True, 3600.0)
+LEASE_BACKENDS = ('file', 'etcd')
+
+
+def _loopback(host):
+    if host.lower() == 'localhost':
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _readable(value, option, env):
+    if not isinstance(value, str) or not os.path.isfile(value) or not os.access(value, os.R_OK):
+        raise _bad('%s %s is not a readable file; point it at the PEM file, or set %s' % (option, shown(value), env))
+    return value
+
+
+class LeaseOptions:
+    """Where the lease record is kept: ``backend`` (file or etcd) and, for etcd, the checked endpoints, TTL, TLS and sign-in.
+
+    Every problem is OracleError(bad_input) naming the option, before any traffic. ``https://`` endpoints by default;
+    ``http://`` only on a loopback address or with ``lease_etcd_allow_http``.
+    """
+
+    def __init__(self, params, redactor=None):
+        self.backend = params.get('lease_backend') or 'file'
+        if self.backend not in LEASE_BACKENDS:
+            raise _bad('lease_backend must be file or etcd, not %s; set lease_backend (or ORACLE_COMMS_LEASE_BACKEND)' % shown(self.backend, 20))
+        ttl = params.get('lease_ttl')
+        self.ttl = seconds(15.0 if ttl is None else ttl, 'lease_ttl', LEASE_TTL_RANGE, 'ORACLE_COMMS_LEASE_TTL')
+        self.endpoints = []
+        self.ca_path = params.get('lease_etcd_ca_path') or None
+        self.client_cert = params.get('lease_etcd_client_cert') or None
+        self.client_key = params.get('lease_etcd_client_key') or None
+        self.username = params.get('lease_etcd_username') or None
+        self.password = params.get('lease_etcd_password') or None
+        if self.password and redactor is not None:
+            redactor.add(self.password)
+        if self.backend != 'etcd':
+            return
+        endpoints = params.get('lease_etcd_endpoints')
+        if isinstance(endpoints, str):
+            endpoints = [item for item in endpoints.split(',')]
+        endpoints = [item.strip() for item in (endpoints or []) if isinstance(item, str) and item.strip()]
+        if not endpoints:
+            raise _bad('lease_etcd_endpoints is not set: give the etcd client URLs (https://etcd1:2379, ...) or set '
+                       'ORACLE_COMMS_ETCD_ENDPOINTS (comma-separated)')
+        allow_http = bool(params.get('lease_etcd_allow_http'))
+        for url in endpoints:
+            self.endpoints.append(self._endpoint(url, allow_http))
+        if self.ca_path:
+            _readable(self.ca_path, 'lease_etcd_ca_path', 'ORACLE_COMMS_ETCD_CA_PATH')
+        if bool(self.client_cert) != bool(self.client_key):
+            raise _bad('lease_etcd_client_cert and lease_etcd_client_key go together: give both or neither')
+        if self.client_cert:
+            _readable(self.client_cert, 'lease_etcd_client_cert', 'ORACLE_COMMS_ETCD_CLIENT_CERT')
+            _readable(self.client_key, 'lease_etcd_client_key', 'ORACLE_COMMS_ETCD_CLIENT_KEY')
+        if bool(self.username) != bool(self.password):
+            raise _bad('lease_etcd_username and lease_etcd_password go together: give both or neither')
+        if self.username and _CONTROL_RE.search(self.username):
+            raise _bad('lease_etcd_username contains control characters; give the user name alone')
+
+    @staticmethod
+    def _endpoint(url, allow_http):
+        match = re.match(r'\A(https?)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):([0-9]{1,5})/?\Z', url)
+        if not match or not 0 < int(match.group(3)) < 65536:
+            raise _bad('lease_etcd_endpoints item %s is not a URL of the form https://host:2379; fix it in lease_etcd_endpoints '
+                       '(or ORACLE_COMMS_ETCD_ENDPOINTS)' % shown(url, 80))
+        scheme, host = match.group(1), match.group(2).strip('[]')
+        if scheme == 'http' and not allow_http and not _loopback(host):
+            raise _bad('lease_etcd_endpoints item %s is plain http to another host: use https, or set lease_etcd_allow_http '
+                       '(ORACLE_COMMS_ETCD_ALLOW_HTTP) if the network is trusted' % shown(url, 80))
+        return '%s://%s:%s' % (scheme, match.group(2), match.group(3))
+
+
 class LockOptions:
     """Everything one lock task was asked, validated: the typed input of the lock logic.
 
@@ -182,6 +261,7 @@ class LockOptions:
         self.wait_timeout = connection.wait_timeout or 0.0
         self.lease_dir = params.get('lease_dir')
         self.release_on_exit = bool(params.get('release_on_exit', True))
+        self.lease = LeaseOptions(params, getattr(self, '_redactor', None))
 
     @property
     def endpoint(self):

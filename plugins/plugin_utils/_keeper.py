@@ -38,9 +38,9 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock im
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import Redactor
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _proc
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import Run, is_lease_key, scope_key
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_file import LeaseStore
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_open import open_lease_record
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import LockHost
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import SbcLockOptions, SdmLockOptions
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import LeaseOptions, SbcLockOptions, SdmLockOptions
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._token import Token
 from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._keeper_pid import lock_nb, pid_name
 
@@ -209,6 +209,9 @@ class Keeper:
         self._cache = {}
         self._next_refresh = {}
         self.stop_requested = None
+        #: whether the lease record (etcd) failed to answer last time: said once, until it answers again
+        self._liveness_failing = False
+        self._record_failing = False
         self.workers = {}
         self._stopping_since = None
         # what the run's forks carry too, read while the run lives (see _orphaned_forks)
@@ -268,6 +271,33 @@ class Keeper:
             del self._cache[key]
         return found
 
+    def _keep_alive(self):
+        """Keep this run's liveness key alive where the lease record is shared (etcd); say so once when that fails."""
+        keep = getattr(self.store, 'keep_run_alive', None)
+        if keep is None:
+            return
+        try:
+            keep(self.run, self.key)
+        except OracleError as exc:
+            if not self._liveness_failing:
+                self.log('cannot keep the run alive in the lease record: %s; past the lease TTL other controllers may take '
+                         'its locks over' % exc.msg)
+            self._liveness_failing = True
+        else:
+            if self._liveness_failing:
+                self.log('the lease record answers again')
+            self._liveness_failing = False
+
+    def _record_unreachable(self, exc):
+        if not self._record_failing:
+            self.log('cannot read the lease record: %s; trying again' % exc.msg)
+        self._record_failing = True
+
+    def _end_alive(self):
+        end = getattr(self.store, 'end_run_alive', None)
+        if end is not None:
+            end(self.key)
+
     def _stop(self, signum, _frame):
         if self.stop_requested is None:
             self.stop_requested = self._clock()
@@ -294,13 +324,21 @@ class Keeper:
                     os.utime(self.pid_fd)
                 except OSError:
                     pass
+                self._keep_alive()
             if self.store.gone():
                 self.log('the lease directory is gone: nothing left to keep')
                 return 0
             if self.stop_requested is not None and self._clock() - self.stop_requested > STOP_GRACE:
                 self.log('stopped while the run still lives: its locks stay with it')
                 return 0
-            leases = self.mine()
+            try:
+                leases = self.mine()
+            except OracleError as exc:
+                # a lease record that does not answer (etcd down): keep watching, never retire on it
+                self._record_unreachable(exc)
+                self._sleep(POLL)
+                continue
+            self._record_failing = False
             if leases:
                 idle_since = None
                 if self.product == 'sbc':
@@ -353,10 +391,15 @@ class Keeper:
     def _retire(self):
         """Let go of the keeper lock, under the starters' guard, unless a lease appeared meanwhile."""
         with self.store.guard(GUARD):
-            if self.mine():
+            try:
+                if self.mine():
+                    return False
+            except OracleError as exc:
+                self._record_unreachable(exc)
                 return False
             self._unlink(pid_name(self.key))
             os.close(self.pid_fd)
+            # the run lives on: its liveness key is left to expire (a task of the run may be writing a lease now)
             return True
 
     # -- while the run lives ------------------------------------------------------------------------
@@ -392,11 +435,11 @@ class Keeper:
         deadline = ended + RELEASE_PATIENCE
         delays = backoff_delays(first=0.5, cap=10.0)
         while True:
-            leases = self.mine()
-            if not leases:
-                self._cleanup()
-                return 0
             try:
+                leases = self.mine()
+                if not leases:
+                    self._cleanup()
+                    return 0
                 self._release(leases)
                 self.log('the run ended holding %s; given back %.2f s after it ended' % (
                     ', '.join(lease.resource for lease in leases), self._clock() - ended))
@@ -433,6 +476,7 @@ class Keeper:
     def _cleanup(self):
         with self.store.guard(GUARD):
             self._unlink(pid_name(self.key))
+        self._end_alive()
 
     def _unlink(self, name):
         try:
@@ -448,7 +492,9 @@ def main(argv):
     sys.stdin.close()
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     keeper = None
-    store = LeaseStore(directory, create=False, warn=lambda message: keeper.log(message))  # pylint: disable=unnecessary-lambda
+    # the run's own lease options: the same record (file, or etcd with this directory for local files)
+    store = open_lease_record(LeaseOptions(config['params']), directory, warn=lambda message: keeper.log(message),  # pylint: disable=unnecessary-lambda
+                              create=False)  # (the keeper is made below)
     keeper = Keeper(store, key, pid_fd, config)
     # the descriptor the starter opened (never through a link) and locked: the pid goes into that very file
     os.ftruncate(pid_fd, 0)

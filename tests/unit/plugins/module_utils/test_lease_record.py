@@ -23,8 +23,10 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease i
     Run,
     make_proof,
 )
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_etcd import EtcdLeaseRecord
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_file import LeaseStore
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._proc import start_time
+from tests.etcd_harness import start_etcd
 
 ENDPOINT = 'sdm.test:8443'
 
@@ -44,14 +46,26 @@ def device_lease(run, device_id='ID1'):
     return Lease('sdm', ENDPOINT, 'device:%s' % device_id, 'prov1', run, proof=make_proof('prov1', 'pw'), holders=['h1'])
 
 
-def _file_backend(tmp_path):
+@pytest.fixture(scope='module')
+def etcd_server(tmp_path_factory):
+    """One real etcd on loopback for the module (each test uses a key prefix of its own)."""
+    with start_etcd(tmp_path_factory.mktemp('etcd')) as etcd:
+        yield etcd
+
+
+def _file_backend(request, tmp_path):
     return LeaseStore(str(tmp_path / 'leases'))
 
 
-# children forked from a pytest-xdist worker only open, lock and read files
+def _etcd_backend(request, tmp_path):
+    etcd = request.getfixturevalue('etcd_server')
+    return EtcdLeaseRecord([etcd.url], LeaseStore(str(tmp_path / 'local')), ttl=3, prefix='/test/%s/' % tmp_path.name)
+
+
+# children forked from a pytest-xdist worker only open, lock and read files (and, as nobody, drop privileges)
 pytestmark = pytest.mark.filterwarnings('ignore:This process .* is multi-threaded, use of fork:DeprecationWarning')
 
-BACKENDS = {'file': _file_backend}
+BACKENDS = {'file': _file_backend, 'etcd': _etcd_backend}
 
 
 @pytest.fixture(params=sorted(BACKENDS))
@@ -60,7 +74,7 @@ def open_record(request, tmp_path):
     opened = []
 
     def factory():
-        record = BACKENDS[request.param](tmp_path)
+        record = BACKENDS[request.param](request, tmp_path)
         opened.append(record)
         return record
 
@@ -113,8 +127,8 @@ def test_a_waiter_is_woken_by_a_change_and_not_before(open_record):
         writer.join()
 
 
-def _hold_guard(factory_args, key, entered, release):
-    record = LeaseStore(factory_args)
+def _hold_guard(factory, key, entered, release):
+    record = factory()
     with record.guard(key):
         entered.set()
         release.wait(30)
@@ -125,7 +139,7 @@ def test_the_guard_excludes_other_processes(open_record, tmp_path):
     key = device_lease(this_run()).key
     context = multiprocessing.get_context('fork')
     entered, release = context.Event(), context.Event()
-    holder = context.Process(target=_hold_guard, args=(record.path(key).rsplit('/', 1)[0], key, entered, release))
+    holder = context.Process(target=_hold_guard, args=(open_record, key, entered, release))
     holder.start()
     try:
         assert entered.wait(30)

@@ -1,0 +1,322 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the oracle_comms.provisioning collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This file is for internal use by the oracle_comms.provisioning collection only.
+# It may change, or be removed, at any time, without notice.
+
+"""``config_element``, ``config_commit`` and ``config_element_info``: SBC configuration under the lock this run holds.
+
+None of them takes a lock. The changing ones find the lease of the configuration lock this run holds on the
+SBC with the task's credentials (the lock core's lease record), use its token (renewed past half its life, as
+the lock does) and keep the lease's guard while they work, so the keeper never moves the lock to another token
+in the middle of a change.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import contextlib
+import time
+
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_lock import ConfigLock
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._endpoint import shown
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import (
+    REASON_BAD_INPUT,
+    REASON_LOCK_HELD,
+    REASON_LOCK_LOST,
+    OracleError,
+)
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import OTHER_RUN, OURS
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import seconds
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import SbcLockOptions
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc_config import COMMIT_ORDER, SbcConfig
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._token import Token
+
+#: No configuration lock of this run on the SBC (none at all, one left by a run that is gone, or one of other credentials).
+REASON_NOT_LOCKED = 'not_locked'
+#: The longest a commit may wait for the SBC, in seconds.
+ASYNC_TIMEOUT_RANGE = (0.0, False, 86400.0)
+#: A reader's token (check mode, info) is used only when it has at least this many seconds left.
+READ_TOKEN_MARGIN = 10.0
+
+ADD = 'add'
+UPDATE = 'update'
+DELETE = 'delete'
+
+
+# -- the decision: pure functions, unit-tested --------------------------------------------------------
+
+def text_value(name, value):
+    """``value`` as the text the SBC keeps: numbers as digits, text stripped; OracleError(bad_input) for anything else."""
+    if isinstance(value, bool) or value is None or isinstance(value, (dict, list, tuple)):
+        raise OracleError('attribute %s must be text or a number, not %s; give the value as the SBC shows it, e.g. "enabled"'
+                          % (shown(name, 60), shown(value, 40)), REASON_BAD_INPUT)
+    if isinstance(value, float) and value == int(value):
+        value = int(value)
+    return str(value).strip()
+
+
+def normalized(attributes):
+    """``attributes`` (name -> value) with every value as the SBC's text, names checked."""
+    if not isinstance(attributes, dict):
+        raise OracleError('attributes must be a mapping of attribute name to value', REASON_BAD_INPUT)
+    result = {}
+    for name, value in attributes.items():
+        if not isinstance(name, str) or not name.strip():
+            raise OracleError('attribute names must be non-empty text, not %s' % shown(name, 40), REASON_BAD_INPUT)
+        result[name.strip()] = text_value(name, value)
+    return result
+
+
+def key_of(element_type, keys, attributes, singleton=False):
+    """The key attributes (name -> text) of the element ``attributes`` describe; OracleError(bad_input) when one is missing."""
+    if not keys and not singleton:
+        raise OracleError('the SBC names no key attribute for %s; give key_attributes' % shown(element_type, 60), REASON_BAD_INPUT)
+    missing = [name for name in keys if not attributes.get(name)]
+    if missing:
+        raise OracleError('attributes must include the key attribute%s %s of %s, which identif%s the element'
+                          % ('s' if len(missing) > 1 else '', ', '.join(missing), element_type, 'y' if len(missing) > 1 else 'ies'),
+                          REASON_BAD_INPUT)
+    return dict((name, attributes[name]) for name in keys)
+
+
+def differing(current, desired):
+    """The attributes of ``desired`` whose value differs from ``current``'s (an attribute ``current`` lacks differs)."""
+    return dict((name, value) for name, value in desired.items() if current.get(name) != value)
+
+
+def plan(current, desired, key, state):
+    """What to do: ``(action, body, after)``.
+
+    ``current`` the element as the SBC has it (None when absent), ``desired`` the attributes asked for, ``key``
+    its key attributes. ``action`` is ADD, UPDATE, DELETE or None (nothing to change); ``body`` what to send
+    (all asked attributes on ADD, the key plus what differs on UPDATE, the key on DELETE); ``after`` the
+    element as it will be (None when absent), as far as this task can tell.
+    """
+    if state == 'absent':
+        if current is None:
+            return None, None, None
+        return DELETE, dict(key), None
+    if current is None:
+        return ADD, dict(desired), dict(desired)
+    changes = differing(current, desired)
+    if not changes:
+        return None, None, dict(current)
+    body = dict(key)
+    body.update(changes)
+    after = dict(current)
+    after.update(changes)
+    return UPDATE, body, after
+
+
+def diff_of(before, after):
+    """Ansible's diff: the element's attributes before and after (an absent element is empty)."""
+    return {'before': dict(before or {}), 'after': dict(after or {})}
+
+
+# -- the lease of the lock this run holds -------------------------------------------------------------
+
+def _lock_params(params):
+    """The options of the config_lock task whose lease this task looks for (never used to take a lock)."""
+    return dict(params, state='locked', wait_timeout=0.0, token=None, return_token=False)
+
+
+class UnderLock:
+    """The lease of the configuration lock this run holds on the SBC with the task's credentials, and its token."""
+
+    def __init__(self, params, host, redactor, module):
+        self.module = module
+        self.host = host
+        self.redactor = redactor
+        self.lock = ConfigLock(SbcLockOptions(_lock_params(params), redactor), host, redactor)
+        self.endpoint = self.lock.endpoint
+        self.client = self.lock.client
+
+    def close(self):
+        self.lock.close()
+
+    def _not_locked(self, lease, standing):
+        what = 'no configuration lock of this run on SBC %s' % self.endpoint
+        if standing == OTHER_RUN:
+            raise OracleError('%s: it is held by another run (%s); take it with oracle_comms.provisioning.config_lock or the '
+                              'lock_session role once that run is done' % (what, lease.run.describe()), REASON_LOCK_HELD,
+                              detail={'holder': 'other run'})
+        raise OracleError('%s: take it first with oracle_comms.provisioning.config_lock or the lock_session role, with the same '
+                          'host, username and lease_dir as this task' % what, REASON_NOT_LOCKED)
+
+    def _ours(self, lease, standing):
+        """The lease when it is this run's, taken with these credentials and held by this host; else the error why not."""
+        if standing != OURS:
+            self._not_locked(lease, standing)
+        member = self.host.member
+        if member is not None and lease.holders and member not in lease.holders:
+            raise OracleError('the configuration lock on SBC %s is held by host(s) %s of this run, not by %s; take it for this host '
+                              'too (config_lock), or run the task for a host that took it'
+                              % (self.endpoint, ', '.join(lease.holders), member), REASON_NOT_LOCKED)
+        if lease.expired():
+            self.lock.store.delete(self.lock.key)
+            raise OracleError('the token that held the configuration lock on %s expired at %s, so the lock may be gone; lock again'
+                              % (self.endpoint, time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(lease.expires_at))), REASON_LOCK_LOST)
+        return lease
+
+    def _token_of(self, lease):
+        self.lock._use_version_of(lease)
+        self.redactor.add(lease.token)
+        self.client.http.redact.add(lease.token)
+        return Token(lease.token, lease.expires_at, lease.issued_at)
+
+    @contextlib.contextmanager
+    def held(self):
+        """``(lease, SbcConfig)`` with the token of this run's lock, the lease's guard held; OracleError when there is none.
+
+        In check mode, without such a lock, a new token (which can change nothing) reads instead, and the lease is None.
+        """
+        store = self.lock.store
+        with store.guard(self.lock.key):
+            lease = store.read(self.lock.key)
+            standing = self.lock._standing(lease)
+            if self.host.check_mode:
+                usable = standing == OURS and not lease.expired() and Token(lease.token, lease.expires_at).remaining() > READ_TOKEN_MARGIN
+                if usable and (self.host.member is None or not lease.holders or self.host.member in lease.holders):
+                    yield lease, SbcConfig(self.client, self._token_of(lease))
+                else:
+                    if lease is not None and standing == OURS:
+                        self.lock._use_version_of(lease)
+                    yield None, SbcConfig(self.client, self.client.authenticate())
+                return
+            lease = self._ours(lease, standing)
+            if self.lock._fresh(lease):
+                store.write(lease)
+            yield lease, SbcConfig(self.client, self._token_of(lease))
+
+    def remember_change(self, lease):
+        """Note in the lease (guard held) that the configuration changed under this lock, for config_commit."""
+        if lease is not None and not lease.changed_under_lock:
+            lease.changed_under_lock = True
+            self.lock.store.write(lease)
+
+    @contextlib.contextmanager
+    def reader(self):
+        """An SbcConfig for reading: the token of this run's lock where there is one with these credentials, else a new token."""
+        store = self.lock.store
+        with store.guard(self.lock.key):
+            lease = store.read(self.lock.key)
+            standing = self.lock._standing(lease)
+            if standing == OURS and Token(lease.token, lease.expires_at).remaining() > READ_TOKEN_MARGIN:
+                token = self._token_of(lease)
+            else:
+                token = None
+        yield SbcConfig(self.client, token or self.client.authenticate())
+
+
+# -- the tasks --------------------------------------------------------------------------------------
+
+def _element_type(params):
+    element_type = params.get('element_type')
+    if not isinstance(element_type, str) or not element_type.strip():
+        raise OracleError('element_type is not set: name the SBC element type, e.g. realm-config', REASON_BAD_INPUT)
+    return element_type.strip()
+
+
+def _known_attributes(meta, attributes):
+    unknown = [name for name in attributes if name not in meta.attributes]
+    if unknown:
+        raise OracleError('%s has no attribute %s according to the SBC; attributes of %s: %s'
+                          % (meta.element_type, ', '.join(unknown), meta.element_type, ', '.join(meta.attributes)), REASON_BAD_INPUT)
+
+
+def _the_one(found, element_type, key):
+    if len(found) > 1:
+        raise OracleError('%d %s elements match %s; give key_attributes that identify one element'
+                          % (len(found), element_type, ', '.join('%s=%s' % item for item in sorted(key.items()))), REASON_BAD_INPUT)
+    return found[0] if found else None
+
+
+def element_task(params, host, redactor):
+    """What ``config_element`` does with validated ``params``: its result."""
+    element_type = _element_type(params)
+    desired = normalized(params.get('attributes') or {})
+    state = params.get('state') or 'present'
+    given_keys = [name.strip() for name in (params.get('key_attributes') or []) if name and name.strip()]
+    if state == 'present' and not desired:
+        raise OracleError('attributes is empty: give at least the key attributes of the %s element' % element_type, REASON_BAD_INPUT)
+    task = UnderLock(params, host, redactor, 'config_element')
+    try:
+        with task.held() as (lease, config):
+            meta = None
+            if not given_keys or state == 'present':
+                meta = config.metadata(element_type)
+                _known_attributes(meta, desired)
+            keys = given_keys or list(meta.keys)
+            key = key_of(element_type, keys, desired, singleton=bool(meta and meta.singleton and not given_keys))
+            current = _the_one(config.elements(element_type, key), element_type, key)
+            action, body, after = plan(current, desired, key, state)
+            if action is not None and not host.check_mode:
+                if action == ADD:
+                    after = config.add(element_type, body)
+                elif action == UPDATE:
+                    after = config.update(element_type, body) or after
+                elif config.delete(element_type, key) is False:
+                    action = None  # gone meanwhile: nothing was deleted by us
+                if action is not None:
+                    task.remember_change(lease)
+        result = dict(changed=action is not None, element_type=element_type, key=key, state=state, action=action,
+                      element=after if after is not None else {})
+        if host.diff:
+            result['diff'] = diff_of(current, after)
+        return result
+    finally:
+        task.close()
+
+
+def commit_task(params, host, redactor):
+    """What ``config_commit`` does with validated ``params``: its result."""
+    asked = params.get('steps')
+    asked = list(COMMIT_ORDER) if asked is None else asked
+    unknown = [step for step in asked if step not in COMMIT_ORDER]
+    if unknown or not asked:
+        raise OracleError('steps must name one or more of save, verify and activate, not %s' % shown(asked, 60), REASON_BAD_INPUT)
+    steps = [step for step in COMMIT_ORDER if step in asked]  # Oracle's order, whatever the order given
+    async_timeout = seconds(params.get('async_timeout', 300.0), 'async_timeout', ASYNC_TIMEOUT_RANGE)
+    only_if_changed = bool(params.get('only_if_changed', True))
+    task = UnderLock(params, host, redactor, 'config_commit')
+    try:
+        with task.held() as (lease, config):
+            if only_if_changed and not (lease is not None and lease.changed_under_lock):
+                # lease None: check mode without a lock of this run, under which nothing of this run can have changed
+                return dict(changed=False, steps=[], skipped_steps=steps,
+                            msg='no config_element task of this run changed the configuration under %s; nothing to commit'
+                            % ('this lock' if lease is not None else 'a lock (check mode, none held)'))
+            changed = any(step != 'verify' for step in steps)
+            if host.check_mode:
+                return dict(changed=changed, steps=steps, skipped_steps=[])
+            deadline = config._clock() + async_timeout
+            done = []
+            for step in steps:
+                config.run_step(step, deadline)
+                done.append(step)
+            if 'activate' in done and lease.changed_under_lock:
+                # what was changed is now running: a later commit of this run has nothing to do
+                lease.changed_under_lock = False
+                task.lock.store.write(lease)
+            return dict(changed=changed, steps=done, skipped_steps=[])
+    finally:
+        task.close()
+
+
+def info_task(params, host, redactor):
+    """What ``config_element_info`` does with validated ``params``: the elements and the type's key attributes."""
+    element_type = _element_type(params)
+    filters = normalized(params.get('filters') or {})
+    task = UnderLock(params, host, redactor, 'config_element_info')
+    try:
+        with task.reader() as config:
+            meta = config.metadata(element_type)
+            _known_attributes(meta, filters)
+            elements = config.elements(element_type, filters)
+        return dict(changed=False, element_type=element_type, elements=elements, key_attributes=list(meta.keys))
+    finally:
+        task.close()

@@ -1,0 +1,35 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the oracle_comms.provisioning collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This file is for internal use by the oracle_comms.provisioning collection only.
+# It may change, or be removed, at any time, without notice.
+
+"""Which lease record a task uses: the file backend, or etcd shared by many controllers."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+# imported with the lock core (once per run, in the controller's main process), not in each task's forked worker
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_etcd import EtcdLeaseRecord
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_file import LeaseStore
+
+
+def open_lease_record(lease_options, lease_dir, warn=None, create=True):
+    """The lease record ``lease_options`` (_options.LeaseOptions) names.
+
+    ``file``: the LeaseStore of ``lease_dir``. ``etcd``: an EtcdLeaseRecord, with that LeaseStore kept for this
+    controller's own files (keeper pid files, keeper.log, refresh requests). Nothing is sent to etcd here.
+    """
+    local = LeaseStore(lease_dir, warn=warn, create=create)
+    if lease_options is None or lease_options.backend != 'etcd':
+        return local
+    try:
+        return EtcdLeaseRecord(lease_options.endpoints, local, ttl=lease_options.ttl, ca_path=lease_options.ca_path,
+                               client_cert=lease_options.client_cert, client_key=lease_options.client_key,
+                               username=lease_options.username, password=lease_options.password, warn=warn)
+    except BaseException:
+        local.close()
+        raise

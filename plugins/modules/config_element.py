@@ -1,0 +1,193 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the oracle_comms.provisioning collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: config_element
+short_description: Add, update or delete one configuration element of an Oracle SBC under the configuration lock
+version_added: 0.2.0
+description:
+  - Makes one configuration element of an Oracle Session Border Controller (for example a C(realm-config)) be as
+    asked, under the configuration lock this run already holds on that SBC.
+  - Reads the element first, identified by its key attributes (from the SBC's element metadata, or O(key_attributes)).
+    Adds it (POST) when it is missing, updates (PUT) only the attributes that differ, deletes it only when it exists.
+    C(changed) is true only when the SBC changed.
+  - In check mode it reads and predicts, and sends no request that changes anything; without a lock of this run it
+    reads with a new token of its own.
+  - Changes are not saved or activated; run P(oracle_comms.provisioning.config_commit#module) afterwards.
+author:
+  - Oracle Comms Provisioning Maintainers (@oracle-comms)
+extends_documentation_fragment:
+  - oracle_comms.provisioning.connection.SBC
+options:
+  element_type:
+    description: The SBC element type, for example V(realm-config), V(sip-interface) or V(local-policy).
+    type: str
+    required: true
+  attributes:
+    description:
+      - The attributes the element has, by name, as the SBC shows them (numbers may be given as numbers).
+      - Must include the key attributes. Attributes not given are left as they are (on an update) or take the SBC's
+        defaults (on an add).
+      - With O(state=absent) only the key attributes are used.
+    type: dict
+    default: {}
+  key_attributes:
+    description:
+      - The attributes that identify the element, where the SBC's element metadata does not say or should not be used.
+      - If not set, the key attributes of O(element_type) are read from the SBC.
+    type: list
+    elements: str
+  state:
+    description: V(present) adds or updates the element; V(absent) deletes it.
+    type: str
+    choices: [present, absent]
+    default: present
+  lease_dir:
+    description:
+      - Directory of the lease record where the configuration lock of this run is remembered; the same as the
+        O(oracle_comms.provisioning.config_lock#module:lease_dir) of the task that took the lock.
+      - If not set, the environment variable E(ORACLE_COMMS_LEASE_DIR) is used, else C(~/.ansible/oracle_comms/leases).
+    type: path
+  token_lifetime:
+    description:
+      - Seconds an SBC token lives, as for P(oracle_comms.provisioning.config_lock#module); used when the token of the
+        lock is re-authenticated past half its life.
+      - If not set, the environment variable E(SBC_TOKEN_LIFETIME) is used.
+    type: float
+    default: 600
+attributes:
+  action:
+    support: full
+    description: Runs in-process on the controller through its action plugin.
+  action_group:
+    support: full
+    description: Use C(group/oracle_comms.provisioning.GROUP) in C(module_defaults) to set options for the whole group.
+    membership:
+      - oracle_comms.provisioning.sbc
+  check_mode:
+    support: full
+    description: Reads the element and predicts; sends no POST, PUT or DELETE.
+  diff_mode:
+    support: full
+    description: Shows the attributes of the element before and after.
+notes:
+  - The module never takes, keeps or gives back the lock. It uses the lease of the configuration lock this run holds on the
+    SBC with the same host, username and O(lease_dir) (taken by P(oracle_comms.provisioning.config_lock#module) or the role
+    R(oracle_comms.provisioning.lock_session,ansible_collections.oracle_comms.provisioning.lock_session_role)), and its token,
+    re-authenticated past half its life as the lock does. The token never appears in a task, a result or a log.
+  - Without such a lock the task fails with reason V(not_locked) (no lock of this run, a lock of a run that is gone, or one
+    taken with other credentials), or V(lock_held) when another run on this controller holds it.
+  - Other reasons are V(conflict) (the SBC answered 409, an element with the same key exists), V(bad_input) (an attribute the
+    SBC does not know, or a value it refused with 400, named in the message), V(lock_lost) (the token no longer holds the
+    lock), and those of P(oracle_comms.provisioning.config_lock#module) for the connection.
+seealso:
+  - module: oracle_comms.provisioning.config_commit
+  - module: oracle_comms.provisioning.config_element_info
+  - module: oracle_comms.provisioning.config_lock
+'''
+
+EXAMPLES = r'''
+- name: Add a realm under the configuration lock, save and activate it, give the lock back
+  module_defaults:
+    group/oracle_comms.provisioning.sbc:
+      host: sbc1.example.net
+      username: admin
+      password: "{{ sbc_password }}"
+  block:
+    - name: Lock
+      oracle_comms.provisioning.config_lock:
+        wait_timeout: 300
+
+    - name: Realm peering-1
+      oracle_comms.provisioning.config_element:
+        element_type: realm-config
+        attributes:
+          identifier: peering-1
+          addr-prefix: 203.0.113.0/24
+          network-interfaces: M00:0
+
+    - name: Save, verify and activate, if anything changed
+      oracle_comms.provisioning.config_commit:
+  always:
+    - name: Unlock
+      oracle_comms.provisioning.config_lock:
+        state: unlocked
+
+- name: Under the role (its tasks file)
+  oracle_comms.provisioning.config_element:
+    element_type: local-policy
+    attributes:
+      from-address: "*"
+      to-address: "+4930*"
+      next-hop: sag:berlin
+    key_attributes: [from-address, to-address]
+
+- name: Delete a realm
+  oracle_comms.provisioning.config_element:
+    element_type: realm-config
+    attributes:
+      identifier: old-realm
+    state: absent
+'''
+
+RETURN = r'''
+element:
+  description: The element's attributes after the task, as the SBC answered them (predicted in check mode); empty when absent.
+  returned: success
+  type: dict
+  sample: {"identifier": "peering-1", "addr-prefix": "203.0.113.0/24", "max-bandwidth": "0"}
+element_type:
+  description: The element type.
+  returned: success
+  type: str
+  sample: realm-config
+key:
+  description: The key attributes that identify the element.
+  returned: success
+  type: dict
+  sample: {"identifier": "peering-1"}
+state:
+  description: The state asked for.
+  returned: success
+  type: str
+  sample: present
+action:
+  description: What was done (or would be, in check mode) on the SBC, V(add), V(update), V(delete), or null for nothing.
+  returned: success
+  type: str
+  sample: update
+reason:
+  description: Why the task failed, as one machine-readable word (see the notes).
+  returned: on failure
+  type: str
+  sample: conflict
+retryable:
+  description: Whether trying again later may succeed.
+  returned: on failure
+  type: bool
+  sample: false
+diff:
+  description: The element's attributes before and after.
+  returned: in diff mode
+  type: dict
+  sample: {"before": {"identifier": "peering-1", "addr-prefix": "203.0.113.0/24"}, "after": {"identifier": "peering-1", "addr-prefix": "203.0.113.0/25"}}
+'''
+
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._argspec import CONFIG_ELEMENT_SPEC
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_element import element_task
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._run_task import main_for
+
+
+def main():
+    main_for(CONFIG_ELEMENT_SPEC, element_task)
+
+
+if __name__ == '__main__':
+    main()

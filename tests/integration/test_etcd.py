@@ -1,0 +1,331 @@
+"""Several controllers (own host names through ``unshare --uts``, own lease directories), one SDM account, one etcd.
+
+Real plays against the emulator and a real etcd on loopback: never two holders of a device, the other
+controller's run named when the lock is held, hand-over after a release, recovery after a controller's run and
+keeper are SIGKILLed, failing closed when etcd cannot be reached, and what the etcd backend costs per task.
+"""
+
+import base64
+import json
+import os
+import pathlib
+import shutil
+import signal
+import statistics
+import time
+
+import pytest
+import requests
+
+from tests.emulator_harness import assert_never_two_holders
+from tests.etcd_harness import start_etcd
+from tests.integration.ansible_runner_util import Background, PlaybookRunner
+
+TTL = 5
+
+
+def _unshare_or_fail():
+    if shutil.which('unshare') is None:
+        pytest.fail('unshare (util-linux) is not installed; these tests give each controller a host name of its own with it')
+    if os.geteuid() != 0:
+        pytest.fail('these tests need root for unshare --uts (a host name per simulated controller); run them as root, as CI does')
+
+
+@pytest.fixture
+def etcd(tmp_path):
+    """A fresh etcd per test: no lease of an earlier test is left in it. Stopped only once the controllers' keepers
+    are done (a keeper that outlived its run would otherwise go on asking a stopped etcd)."""
+    with start_etcd(tmp_path / 'etcd') as server:
+        yield server
+        deadline = time.monotonic() + 60
+        while _live_keepers(tmp_path) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        left = _live_keepers(tmp_path)
+        for pid in left:
+            os.kill(pid, signal.SIGKILL)
+        assert not left, 'keepers still running 60 s after the test: %s' % left
+
+
+def _live_keepers(tmp_path):
+    live = []
+    for path in tmp_path.glob('*/leases/keeper-*.pid'):
+        try:
+            pid = int(path.read_text().strip() or 0)
+        except (OSError, ValueError):
+            continue
+        if pid and os.path.exists('/proc/%d' % pid) and 'plugin_utils._keeper' in open('/proc/%d/cmdline' % pid).read():
+            live.append(pid)
+    return live
+
+
+class Controller(PlaybookRunner):
+    """A controller of its own: host name ``name`` (a UTS namespace), lease directory under ``workdir``, etcd leases."""
+
+    def __init__(self, emulator, workdir, name, endpoints, ttl=TTL):
+        _unshare_or_fail()
+        super(Controller, self).__init__(emulator, workdir)
+        self.name = name
+        self.lease_env = {'ORACLE_COMMS_LEASE_BACKEND': 'etcd', 'ORACLE_COMMS_ETCD_ENDPOINTS': endpoints,
+                          'ORACLE_COMMS_LEASE_TTL': str(ttl)}
+
+    def env(self, **overrides):
+        return super(Controller, self).env(**dict(self.lease_env, **overrides))
+
+    def command(self, playbook, **kwargs):
+        return ['unshare', '--uts', 'sh', '-c', 'hostname "$0" && exec "$@"', self.name] + super(Controller, self).command(playbook, **kwargs)
+
+
+def controllers(emulator, tmp_path, etcd, *names, **kwargs):
+    return [Controller(emulator, tmp_path / name, name, etcd.url, **kwargs) for name in names]
+
+
+def wait_for_file(path, process, timeout=90):
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert process.poll() is None, 'the play ended before %s appeared' % path
+        assert time.monotonic() < deadline, '%s never appeared' % path
+        time.sleep(0.02)
+
+
+def wait_until(condition, timeout, step=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(step)
+    return condition()
+
+
+def grants_and_releases(emulator, resource='device:ID1'):
+    return [event for event in emulator.audit() if event['resource'] == resource and event['event'] in ('grant', 'release')]
+
+
+def test_a_device_held_on_one_controller_is_refused_on_another_naming_its_run(emulator, tmp_path, etcd):
+    ctl_a, ctl_b = controllers(emulator, tmp_path, etcd, 'ctl-a', 'ctl-b')
+    taken, release = tmp_path / 'taken', tmp_path / 'release'
+    holder = Background(ctl_a, 'device_lock/hold.yml', extra_vars=dict(devices=['ID1'], taken_file=str(taken), release_file=str(release)))
+    try:
+        wait_for_file(taken, holder.process)
+        refused = ctl_b.run('device_lock/task.yml', extra_vars=dict(device_ids=['ID1'], wait_seconds=0))
+        assert refused.returncode != 0, refused.output
+        assert 'lock_held' in refused.output and 'ctl-a' in refused.output, refused.output
+    finally:
+        release.touch()
+        done = holder.finish()
+    assert done.returncode == 0, done.output
+    assert_never_two_holders(emulator.audit())
+    assert [event['event'] for event in grants_and_releases(emulator)] == ['grant', 'release']
+
+
+def test_the_sbc_lock_held_on_one_controller_is_refused_on_another_naming_its_run(emulator, tmp_path, etcd):
+    ctl_a, ctl_b = controllers(emulator, tmp_path, etcd, 'ctl-a', 'ctl-b')
+    taken, release = tmp_path / 'taken', tmp_path / 'release'
+    holder = Background(ctl_a, 'config_lock/hold.yml', extra_vars=dict(taken_file=str(taken), release_file=str(release)))
+    try:
+        wait_for_file(taken, holder.process)
+        refused = ctl_b.run('config_lock/hold.yml', extra_vars=dict(wait_seconds=0))
+        assert refused.returncode != 0, refused.output
+        assert 'lock_held' in refused.output and 'ctl-a' in refused.output, refused.output
+    finally:
+        release.touch()
+        done = holder.finish()
+    assert done.returncode == 0, done.output
+    assert [event['event'] for event in emulator.audit('sbc1')] == ['grant', 'release']
+
+
+def test_the_lock_session_role_works_on_the_etcd_record(emulator, tmp_path, etcd):
+    ctl = controllers(emulator, tmp_path, etcd, 'ctl-a')[0]
+    play = ctl.run('lock_session/session.yml', extra_vars={'target': 'sdm', 'device_ids': ['ID3', 'ID1'], 'work': 'token_check'})
+    assert play.returncode == 0, play
+    assert [(event['resource'], event['event']) for event in emulator.audit('sdm1')] == [
+        ('device:ID1', 'grant'), ('device:ID3', 'grant'), ('device:ID1', 'release'), ('device:ID3', 'release')]
+    sbc = ctl.run('lock_session/session.yml', extra_vars={'work': 'token_check'})
+    assert sbc.returncode == 0, sbc
+    assert [event['event'] for event in emulator.audit('sbc1')] == ['grant', 'release']
+    assert etcd_leases(etcd) == []
+
+
+def test_two_controllers_take_turns_never_together_and_hand_over_quickly(emulator, tmp_path, etcd):
+    ctl_a, ctl_b = controllers(emulator, tmp_path, etcd, 'ctl-a', 'ctl-b')
+    rounds = 5
+    plays = [Background(ctl, 'etcd/rounds.yml', extra_vars=dict(rounds=rounds)) for ctl in (ctl_a, ctl_b)]
+    results = [play.finish(timeout=600) for play in plays]
+    for result in results:
+        assert result.returncode == 0, result.output
+    events = emulator.audit()
+    assert_never_two_holders(events)
+    sequence = grants_and_releases(emulator)
+    assert [event['event'] for event in sequence] == ['grant', 'release'] * (2 * rounds)
+    # a holder holds 3 s and pauses 1 s after its release, so each release finds the other controller waiting:
+    # every release-to-grant gap is a cross-controller hand-over
+    gaps = sorted(later['ts'] - earlier['ts'] for earlier, later in zip(sequence[1::2], sequence[2::2]))
+    report(tmp_path, 'hand-over', gaps + [statistics.median(gaps), gaps[int(round(0.95 * (len(gaps) - 1)))]])
+    assert len(gaps) == 2 * rounds - 1
+    assert statistics.median(gaps) <= 1.0 and max(gaps) < 1.0, gaps
+
+
+def etcd_leases(etcd):
+    """Every lease in ``etcd`` (read through its JSON gateway, as a person would with etcdctl)."""
+    prefix = '/oracle_comms/provisioning/lease/'
+    end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    body = {'key': base64.b64encode(prefix.encode()).decode(), 'range_end': base64.b64encode(end.encode()).decode()}
+    answer = requests.post(etcd.url + '/v3/kv/range', json=body, timeout=5).json()
+    return [json.loads(base64.b64decode(kv['value'])) for kv in answer.get('kvs', [])]
+
+
+@pytest.mark.timeout(900)
+def test_four_controllers_on_overlapping_devices_never_work_on_one_device_together(emulator, tmp_path, etcd):
+    ctls = controllers(emulator, tmp_path, etcd, 'ctl-a', 'ctl-b', 'ctl-c', 'ctl-d')
+    sets = [['ID1', 'ID2'], ['ID2', 'ID3'], ['ID3', 'ID1'], ['ID1'], ['ID2'], ['ID3', 'ID2', 'ID1'], ['ID3'], ['ID1', 'ID3']]
+    journal = tmp_path / 'journal'
+    plays = [Background(ctls[index % 4], 'etcd/overlap.yml', verbosity=0,
+                        extra_vars=dict(devices=devices, journal=str(journal), player='p%d' % index))
+             for index, devices in enumerate(sets)]
+    results = [play.finish(timeout=600) for play in plays]
+    for index, result in enumerate(results):
+        (tmp_path / ('p%d.out' % index)).write_text(result.output)
+    for result in results:
+        assert result.returncode == 0, result.output  # no deadlock, nobody gave up
+    working = {}
+    for line in journal.read_text().splitlines():
+        sign, device, player = line.split()
+        if sign == '+':
+            assert device not in working, '%s started on %s while %s worked on it' % (player, device, working.get(device))
+            working[device] = player
+        else:
+            assert working.pop(device) == player
+    assert not working and len(journal.read_text().splitlines()) == 2 * sum(len(devices) for devices in sets)
+    assert_never_two_holders(emulator.audit())
+
+
+def liveness_ttls(etcd, host):
+    """The TTLs left of the etcd leases the liveness keys of ``host``'s runs are on."""
+    prefix = '/oracle_comms/provisioning/alive/%s:' % host
+    end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    body = {'key': base64.b64encode(prefix.encode()).decode(), 'range_end': base64.b64encode(end.encode()).decode()}
+    kvs = requests.post(etcd.url + '/v3/kv/range', json=body, timeout=5).json().get('kvs', [])
+    return [int(requests.post(etcd.url + '/v3/kv/lease/timetolive', json={'ID': kv['lease']}, timeout=5).json()['TTL'])
+            for kv in kvs if kv.get('lease')]
+
+
+def _descendants(pid):
+    found, todo = set(), [pid]
+    while todo:
+        parent = todo.pop()
+        for entry in os.listdir('/proc'):
+            if entry.isdigit():
+                try:
+                    with open('/proc/%s/stat' % entry) as handle:
+                        ppid = int(handle.read().rsplit(')', 1)[1].split()[1])
+                except (OSError, ValueError, IndexError):
+                    continue
+                if ppid == parent and int(entry) not in found:
+                    found.add(int(entry))
+                    todo.append(int(entry))
+    return found
+
+
+def test_a_controller_killed_outright_is_recovered_within_the_ttl(emulator, tmp_path, etcd):
+    ctl_a, ctl_b = controllers(emulator, tmp_path, etcd, 'ctl-a', 'ctl-b')
+    taken_a, taken_b = tmp_path / 'taken-a', tmp_path / 'taken-b'
+    holder = Background(ctl_a, 'device_lock/hold.yml', extra_vars=dict(devices=['ID1'], taken_file=str(taken_a),
+                                                                       release_file=str(tmp_path / 'never')))
+    wait_for_file(taken_a, holder.process)
+    keeper_files = list((tmp_path / 'ctl-a' / 'leases').glob('keeper-*.pid'))
+    deadline = time.monotonic() + 30
+    while not (keeper_files and all(path.read_text().strip() for path in keeper_files)):
+        assert time.monotonic() < deadline, 'no keeper started on ctl-a'
+        time.sleep(0.05)
+        keeper_files = list((tmp_path / 'ctl-a' / 'leases').glob('keeper-*.pid'))
+    keepers = [int(path.read_text()) for path in keeper_files]
+    # the kill comes once the keeper keeps the run's liveness (before that, a task's own START_GRACE lease holds it)
+    assert wait_until(lambda: liveness_ttls(etcd, 'ctl-a') and max(liveness_ttls(etcd, 'ctl-a')) <= TTL, 30), liveness_ttls(etcd, 'ctl-a')
+    waiter = Background(ctl_b, 'device_lock/hold.yml', extra_vars=dict(devices=['ID1'], wait_seconds=90, taken_file=str(taken_b)))
+    waiter.settle_in('Take the devices')
+    victims = set(keepers) | {holder.process.pid} | _descendants(holder.process.pid)
+    killed_at = time.time()
+    for pid in victims:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    holder.finish(timeout=30)
+    recovered_at = None
+    deadline = time.monotonic() + TTL + 30
+    while recovered_at is None:
+        assert waiter.process.poll() is None and time.monotonic() < deadline, 'ctl-b never took the lease over'
+        if any(lease['run']['host'] == 'ctl-b' and lease['resource'] == 'device:ID1' for lease in etcd_leases(etcd)):
+            recovered_at = time.time()
+        time.sleep(0.02)
+    recovery = recovered_at - killed_at
+    wait_for_file(taken_b, waiter.process, timeout=30)
+    done = waiter.finish()
+    assert done.returncode == 0, done.output
+    report(tmp_path, 'recovery', [recovery])
+    # the liveness key goes at most TTL s after the killed keeper's last keep-alive; the waiter sees that at once
+    assert recovery <= TTL + 1.0, recovery
+    assert_never_two_holders(emulator.audit())
+
+
+def test_etcd_down_longer_than_the_ttl_while_held_is_logged_by_the_keeper_and_the_run_goes_on(emulator, tmp_path, etcd):
+    ctl = controllers(emulator, tmp_path, etcd, 'ctl-a')[0]
+    taken, release = tmp_path / 'taken', tmp_path / 'release'
+    holder = Background(ctl, 'device_lock/hold.yml', extra_vars=dict(devices=['ID1'], taken_file=str(taken), release_file=str(release)))
+    log = tmp_path / 'ctl-a' / 'leases' / 'keeper.log'
+    try:
+        wait_for_file(taken, holder.process)
+        assert wait_until(lambda: log.exists() and 'watching the run' in log.read_text(), 30)
+        etcd.stop()
+        assert wait_until(lambda: 'cannot keep the run alive in the lease record' in log.read_text(), 10), log.read_text()
+        down_since = time.monotonic()
+        assert wait_until(lambda: time.monotonic() - down_since > TTL + 1, TTL + 5)  # longer than the TTL
+        etcd.start()
+        assert wait_until(lambda: 'the lease record answers again' in log.read_text(), 10), log.read_text()
+    finally:
+        release.touch()
+        done = holder.finish()
+    assert done.returncode == 0, done.output
+    assert [event['event'] for event in grants_and_releases(emulator)] == ['grant', 'release']
+
+
+def test_an_unreachable_etcd_fails_closed_before_the_device_is_touched(emulator, tmp_path):
+    _unshare_or_fail()
+    import socket
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        ctl = Controller(emulator, tmp_path / 'ctl-a', 'ctl-a', 'http://127.0.0.1:%d' % sock.getsockname()[1])
+        result = ctl.run('device_lock/task.yml', extra_vars=dict(device_ids=['ID1', 'ID2'], wait_seconds=0))
+    assert result.returncode != 0, result.output
+    assert 'lease_error' in result.output and 'etcd cannot be reached' in result.output, result.output
+    assert not [event for event in emulator.audit() if event['event'] == 'grant']
+
+
+@pytest.mark.timeout(900)
+def test_per_task_cost_of_the_etcd_backend(emulator, tmp_path, etcd):
+    ctl = controllers(emulator, tmp_path, etcd, 'ctl-a')[0]
+    tasks = 40
+    timings = {'file': [], 'etcd': []}
+    for _round in range(3):
+        for backend in ('file', 'etcd'):
+            began = time.monotonic()
+            result = ctl.run('etcd/bench.yml', extra_vars=dict(tasks=tasks), env={'ORACLE_COMMS_LEASE_BACKEND': backend})
+            timings[backend].append(time.monotonic() - began)
+            assert result.returncode == 0, result.output
+    best = dict((backend, min(values)) for backend, values in timings.items())
+    overhead = (best['etcd'] - best['file']) / best['file']
+    report(tmp_path, 'per-task', [best['file'] / tasks, best['etcd'] / tasks, overhead])
+    assert_never_two_holders(emulator.audit())
+    assert overhead < 1.0, timings  # a loose bound on a shared machine; the measured figure is in the report
+
+
+def report(tmp_path, what, figures):
+    """Print figures (seconds) for the record; pytest -s shows them, tests/output keeps them."""
+    line = json.dumps({'measure': what, 'figures': [round(value, 4) for value in figures]})
+    print(line)
+    out = pathlib.Path(__file__).resolve().parents[1] / 'output' / 'etcd-measures.jsonl'
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with open(out, 'a') as handle:
+            handle.write(line + '\n')
+    except OSError:
+        pass

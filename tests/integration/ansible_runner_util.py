@@ -11,7 +11,8 @@ import time
 
 from tests.collection_path import REPO_ROOT, ensure_collections_root
 
-TARGETS = pathlib.Path(__file__).resolve().parent / 'targets'
+# The plays the integration tests run with pytest (not ansible-test targets: ansible-test integration has none to run)
+PLAYBOOKS = pathlib.Path(__file__).resolve().parent / 'playbooks'
 CONNECTION_PLUGINS = pathlib.Path(__file__).resolve().parent / 'plugins' / 'connection'
 BIN = pathlib.Path(sys.executable).parent
 
@@ -96,7 +97,7 @@ class PlaybookRunner:
     def command(self, playbook, extra_vars=None, verbosity=0, check=False, diff=False, inventory=None, args=()):
         playbook = pathlib.Path(playbook)
         if not playbook.is_absolute():
-            playbook = TARGETS / playbook
+            playbook = PLAYBOOKS / playbook
         command = [str(BIN / 'ansible-playbook'), str(playbook), '-i', inventory or 'localhost,']
         if inventory is None:
             command += ['-c', 'local']
@@ -181,7 +182,7 @@ class Background:
 class HandOver:
     """A holder play that keeps the lock until told to let go, and a waiter play started once it holds it.
 
-    ``playbook`` takes ``taken_file`` and ``release_file`` (targets/*/hold.yml). Inside the ``with`` block
+    ``playbook`` takes ``taken_file`` and ``release_file`` (playbooks/*/hold.yml). Inside the ``with`` block
     the test watches the waiter get into its wait; on the way out the holder is told to let go, both plays
     are collected (``holder_play``, ``waiter_play``) and, unless the block failed, must have succeeded.
     """

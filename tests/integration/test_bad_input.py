@@ -1,4 +1,4 @@
-"""Hostile input in real plays (tests/integration/targets/bad_input/): refused as bad_input before a single request.
+"""Hostile input in real plays (tests/integration/playbooks/bad_input/): refused as bad_input before a single request.
 
 Each case is one host of one play (its options as host vars, so that values arrive as they are, control
 characters and all); the emulator's request counters show what reached a device. docs/hostile-inputs.md

@@ -1,5 +1,5 @@
 """config_element, config_commit and config_element_info in real plays against the emulator over HTTPS
-(tests/integration/targets/config_element/)."""
+(tests/integration/playbooks/config_element/)."""
 
 import pathlib
 

@@ -1,4 +1,4 @@
-"""config_lock in real plays against the emulator over HTTPS (tests/integration/targets/config_lock/)."""
+"""config_lock in real plays against the emulator over HTTPS (tests/integration/playbooks/config_lock/)."""
 
 import json
 import os

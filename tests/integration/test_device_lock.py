@@ -1,4 +1,4 @@
-"""device_lock in real plays against the emulator's SDMs over HTTPS (tests/integration/targets/device_lock/).
+"""device_lock in real plays against the emulator's SDMs over HTTPS (tests/integration/playbooks/device_lock/).
 
 One emulator with several SDM instances serves the whole module; each test resets it and sets the
 switches it needs on the instances it uses, so that plays under different switch values run at once,

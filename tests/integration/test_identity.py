@@ -3,7 +3,7 @@
 A lease belongs to the run and to the credentials that took it, and to the inventory hosts of that run that
 hold it; adopting a lease a gone run left asks the device; releases of a free lock, re-authentication and
 several hosts sharing one lock all end with the lock given back by its holder; and one device has one name
-however it is spelled (tests/integration/targets/identity/).
+however it is spelled (tests/integration/playbooks/identity/).
 """
 
 import json

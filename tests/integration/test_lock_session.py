@@ -17,7 +17,7 @@ import pytest
 
 from emulator_harness import assert_never_two_holders, start_emulator
 from tests.collection_path import REPO_ROOT
-from tests.integration.ansible_runner_util import TARGETS, PlaybookRunner, assert_no_secret
+from tests.integration.ansible_runner_util import PLAYBOOKS, PlaybookRunner, assert_no_secret
 
 MATRIX = REPO_ROOT / 'tests' / 'output' / 'fault-matrix'
 SESSION = 'lock_session/session.yml'
@@ -326,7 +326,7 @@ def test_ansible_runner_cancel_mid_provisioning(emulator, tmp_path):
 
     inventory = tmp_path / 'inventory.ini'
     inventory.write_text('localhost ansible_connection=local\n')
-    result = ansible_runner.run(private_data_dir=str(tmp_path / 'runner'), playbook=str(TARGETS / SESSION), inventory=str(inventory),
+    result = ansible_runner.run(private_data_dir=str(tmp_path / 'runner'), playbook=str(PLAYBOOKS / SESSION), inventory=str(inventory),
                                 envvars=runner.env(), quiet=True,
                                 extravars={'work': 'hold', 'marker': str(marker), 'hold_seconds': 120}, cancel_callback=cancel)
     assert result.status == 'canceled', result.status

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 import yaml
 
-from tests.integration.ansible_runner_util import BIN, TARGETS, PlaybookRunner, assert_no_secret
+from tests.integration.ansible_runner_util import BIN, PLAYBOOKS, PlaybookRunner, assert_no_secret
 
 pytestmark = pytest.mark.integration
 
@@ -31,7 +31,7 @@ def test_a_twelve_second_wait_shows_progress_on_stdout_and_in_runner_events(emul
 
     root = tmp_path / 'pdd'
     (root / 'project').mkdir(parents=True)
-    shutil.copy(str(TARGETS / 'config_lock' / 'lock_only.yml'), str(root / 'project' / 'lock_only.yml'))
+    shutil.copy(str(PLAYBOOKS / 'config_lock' / 'lock_only.yml'), str(root / 'project' / 'lock_only.yml'))
     (root / 'inventory').mkdir()
     (root / 'inventory' / 'hosts').write_text('localhost ansible_connection=local\n', encoding='utf-8')
     (root / 'env').mkdir()

@@ -1,5 +1,5 @@
 """The transport in real plays against the emulator: the timeout bounds a task against a device that drips its answer,
-and validate_certs: false prints no Python warning (tests/integration/targets/transport/)."""
+and validate_certs: false prints no Python warning (tests/integration/playbooks/transport/)."""
 
 import json
 import re
@@ -10,7 +10,7 @@ pytestmark = pytest.mark.integration
 
 
 def reported(play):
-    """The TRANSPORT line of targets/transport/timed_lock.yml: reason, msg and seconds of the failed lock task."""
+    """The TRANSPORT line of playbooks/transport/timed_lock.yml: reason, msg and seconds of the failed lock task."""
     lines = [line for line in play.stdout.splitlines() if '"msg": "TRANSPORT ' in line]
     assert len(lines) == 1, play
     return json.loads(json.loads('{%s}' % lines[0].strip())['msg'].split(' ', 1)[1])

@@ -163,9 +163,9 @@ class UnderLock:
         return lease
 
     def _token_of(self, lease):
-        self.lock._use_version_of(lease)
+        self.lock.use_version_of(lease)
         self.redactor.add(lease.token)
-        self.client.http.redact.add(lease.token)
+        self.client.keep_secret(lease.token)
         return Token(lease.token, lease.expires_at, lease.issued_at)
 
     @contextlib.contextmanager
@@ -177,18 +177,18 @@ class UnderLock:
         store = self.lock.store
         with store.guard(self.lock.key):
             lease = store.read(self.lock.key)
-            standing = self.lock._standing(lease)
+            standing = self.lock.standing(lease)
             if self.host.check_mode:
                 usable = standing == OURS and not lease.expired() and Token(lease.token, lease.expires_at).remaining() > READ_TOKEN_MARGIN
                 if usable and (self.host.member is None or not lease.holders or self.host.member in lease.holders):
                     yield lease, SbcConfig(self.client, self._token_of(lease))
                 else:
                     if lease is not None and standing == OURS:
-                        self.lock._use_version_of(lease)
+                        self.lock.use_version_of(lease)
                     yield None, SbcConfig(self.client, self.client.authenticate())
                 return
             lease = self._ours(lease, standing)
-            if self.lock._fresh(lease):
+            if self.lock.refresh_if_due(lease):
                 store.write(lease)
             yield lease, SbcConfig(self.client, self._token_of(lease))
 
@@ -204,7 +204,7 @@ class UnderLock:
         store = self.lock.store
         with store.guard(self.lock.key):
             lease = store.read(self.lock.key)
-            standing = self.lock._standing(lease)
+            standing = self.lock.standing(lease)
             if standing == OURS and Token(lease.token, lease.expires_at).remaining() > READ_TOKEN_MARGIN:
                 token = self._token_of(lease)
             else:

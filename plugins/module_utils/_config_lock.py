@@ -112,28 +112,28 @@ class ConfigLock:
         return lock_result(changed, after == HOLDER_US, after, _state(before), _state(after),
                            self.waiter, self.host.diff, **extra)
 
-    def _waiting_for(self, holder, other_run):
-        who = ('another run sharing this lease record (%s)' % other_run.describe()) if other_run else 'another user or session'
-        return 'config_lock: waiting for the configuration lock on SBC %s, held by %s' % (self.endpoint, who)
+    @staticmethod
+    def _who(other_run):
+        return ('another run sharing this lease record (%s)' % other_run.describe()) if other_run else 'another user or session'
+
+    def _waiting_for(self, other_run):
+        return 'config_lock: waiting for the configuration lock on SBC %s, held by %s' % (self.endpoint, self._who(other_run))
 
     def _held_error(self, holder, other_run=None):
-        if holder == HOLDER_OTHER_RUN:
-            who = 'another run sharing this lease record (%s)' % other_run.describe()
-        else:
-            who = 'another user or session'
+        who = self._who(other_run if holder == HOLDER_OTHER_RUN else None)
         msg = 'configuration lock on %s is held by %s; waited %s s' % (self.endpoint, who, int(round(self.waiter.waited)))
         if not self.options.wait_timeout:
             msg += '; set wait_timeout to wait for it'
         return OracleError(msg, REASON_LOCK_HELD, detail={'holder': holder, 'locked': False, 'waited': self.waiter.waited,
                                                           'attempts': self.waiter.attempts})
 
-    def _standing(self, lease):
+    def standing(self, lease):
         """The lease's standing for this task's run and credentials (``_lock.standing_for``)."""
         return standing_for(self.store, lease, self.run, self.client.username, self.client.password, self.client.authenticate)
 
-    def _use_version_of(self, lease):
-        if not self.client.version_pinned and lease.api_version:
-            self.client.api_version = lease.api_version
+    def use_version_of(self, lease):
+        """Speak the API version the lease's lock was taken with (no discovery round trip)."""
+        self.client.follow_version(lease.api_version)
 
     # -- acquire ----------------------------------------------------------------------------------
 
@@ -151,7 +151,7 @@ class ConfigLock:
             other_run = None
             with self.store.guard(self.key):
                 lease = self.store.read(self.key)
-                standing = self._standing(lease)
+                standing = self.standing(lease)
                 if standing == ORPHAN and lease.expired():
                     # The SBC freed that lock when its token expired: nothing of it is left to adopt.
                     self.host.warn('lease of %s for %s had expired with its token; the SBC has freed that lock' % (
@@ -178,7 +178,7 @@ class ConfigLock:
                     if self._try_lock(token) == LOCKED:
                         return self._granted(token)
                     holder = HOLDER_FOREIGN
-            if not self.waiter.pause(self.store if other_run else None, self.key, lambda: self._waiting_for(holder, other_run)):
+            if not self.waiter.pause(self.store if other_run else None, self.key, lambda: self._waiting_for(other_run)):
                 raise self._held_error(holder, other_run)
 
     def _try_lock(self, token):
@@ -206,7 +206,7 @@ class ConfigLock:
                               % (self.endpoint, _iso(lease.expires_at)), REASON_LOCK_LOST)
         if self.host.check_mode:
             return self._result(False, HOLDER_US, HOLDER_US, lease)
-        dirty = self._fresh(lease)
+        dirty = self.refresh_if_due(lease)
         if self.member is not None and self.member not in lease.holders:
             lease.holders.append(self.member)
             dirty = True
@@ -218,7 +218,7 @@ class ConfigLock:
         """Take over the lock of a run that is gone, once the SBC confirms its token still holds it; None if it does not."""
         if self.host.check_mode:
             return self._result(True, HOLDER_OTHER_RUN, HOLDER_US, lease)
-        self._use_version_of(lease)
+        self.use_version_of(lease)
         try:
             held = self.client.holds(Token(lease.token, lease.expires_at, lease.issued_at))
         except OracleError as exc:
@@ -234,11 +234,11 @@ class ConfigLock:
                        'token still holds it)' % (self.endpoint, lease.run.describe()))
         lease.run = self.run
         lease.holders = [] if self.member is None else [self.member]
-        self._fresh(lease)
+        self.refresh_if_due(lease)
         self.store.write(lease)
         return self._result(True, HOLDER_OTHER_RUN, HOLDER_US, lease)
 
-    def _fresh(self, lease):
+    def refresh_if_due(self, lease):
         """Re-authenticate the lease's token when past REFRESH_AT of its life, keeping the lock on the token kept.
 
         True when the lease changed (to be written). Raises lock_lost, and forgets the lease, when the lock is gone.
@@ -246,7 +246,7 @@ class ConfigLock:
         token = Token(lease.token, lease.expires_at, lease.issued_at)
         if token.life_left_fraction() >= REFRESH_AT:
             return False
-        self._use_version_of(lease)
+        self.use_version_of(lease)
         try:
             token, moved = self.client.refresh_holding(token)
         except OracleError as exc:
@@ -265,13 +265,13 @@ class ConfigLock:
         """
         with self.store.guard(self.key):
             lease = self.store.read(self.key)
-            if self._standing(lease) != OURS:
+            if self.standing(lease) != OURS:
                 return None
             if lease.expired():
                 self.store.delete(self.key)
                 raise OracleError('the token that held the configuration lock on %s expired at %s, so the lock may be gone'
                                   % (self.endpoint, _iso(lease.expires_at)), REASON_LOCK_LOST)
-            if self._fresh(lease):
+            if self.refresh_if_due(lease):
                 self.store.write(lease)
             return True
 
@@ -283,7 +283,7 @@ class ConfigLock:
         client's lock."""
         with self.store.guard(self.key):
             lease = self.store.read(self.key)
-            standing = self._standing(lease)
+            standing = self.standing(lease)
             if standing == OTHER_RUN:
                 raise OracleError('configuration lock on %s is held by another run sharing this lease record (%s); it is theirs to '
                                   'release, so it was left untouched' % (self.endpoint, lease.run.describe()), REASON_LOCK_HELD,
@@ -332,7 +332,7 @@ class ConfigLock:
             self.host.warn('the token that held the configuration lock on %s expired at %s; the SBC had already freed the lock'
                            % (self.endpoint, _iso(lease.expires_at)))
             return self._result(False, HOLDER_UNKNOWN, HOLDER_UNKNOWN)
-        self._use_version_of(lease)
+        self.use_version_of(lease)
         try:
             outcome = self.client.release(Token(lease.token, lease.expires_at, lease.issued_at))
         except OracleError as exc:

@@ -52,6 +52,15 @@ class SbcClient:
         """Close the connection (the client is not used again)."""
         self.http.close()
 
+    def follow_version(self, version):
+        """Speak the API version a lock was taken with (a lease remembers it), unless the task pinned one."""
+        if version and not self.version_pinned:
+            self.api_version = version
+
+    def keep_secret(self, value):
+        """Have ``value`` (a token handed to us) redacted from every message of this client."""
+        self.http.redact.add(value)
+
     # -- tokens -----------------------------------------------------------------------------------
 
     def _path(self, tail):

@@ -210,7 +210,7 @@ class LeaseOptions:
             return
         endpoints = params.get('lease_etcd_endpoints')
         if isinstance(endpoints, str):
-            endpoints = [item for item in endpoints.split(',')]
+            endpoints = endpoints.split(',')
         endpoints = [item.strip() for item in (endpoints or []) if isinstance(item, str) and item.strip()]
         if not endpoints:
             raise _bad('lease_etcd_endpoints is not set: give the etcd client URLs (https://etcd1:2379, ...) or set '

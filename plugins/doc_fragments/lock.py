@@ -44,7 +44,7 @@ options:
         cancelled (ansible-runner, AWX) or killed, or because the play never released it.
       - The first lock a run takes on a device starts a small keeper process on the controller, in a session
         of its own, that watches the C(ansible-playbook) process and releases what the run still holds when it
-        is gone. While the run lives, the keeper also re-authenticates the SBC token before it expires.
+        is gone. For an SBC lock, while the run lives, the keeper also re-authenticates its token before it expires.
         It exits once the run holds nothing on that device.
       - Set V(false) to keep a lock after the run for a later run to adopt from the lease record
         (SBC locks last until their token expires).

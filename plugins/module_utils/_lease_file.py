@@ -292,6 +292,16 @@ class LeaseStore(LeaseRecord):
 
     def run_alive(self, lease):
         """A run of this host is alive while its process is; a run of another host (another AWX container on a shared
-        lease directory) while its keeper's heartbeat is fresh. Without either, None: it counts as alive."""
+        lease directory) while its keeper's heartbeat is fresh. Without either, None: it counts as alive.
+
+        Sharing a lease directory between hosts is deprecated (file times and flock over a shared volume are not
+        to be trusted): the first lease of another host a store sees says so, once.
+        """
         alive = lease.run.alive()
-        return self.keeper_alive(lease) if alive is None else alive
+        if alive is not None:
+            return alive
+        if not getattr(self, '_said_shared', False):
+            self._said_shared = True
+            self._warn('lease directory %s holds a lease of a run on another host (%s): sharing a lease directory between '
+                       'controllers is deprecated; use lease_backend: etcd (see the AWX guide)' % (self.directory, lease.run.host))
+        return self.keeper_alive(lease)

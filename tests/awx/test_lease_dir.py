@@ -133,6 +133,7 @@ def test_shared_lease_directory_next_job_recovers_a_torn_down_jobs_lock(emulator
     status, output = job(runner, 'automation-job-42-fghij', shared, wait_seconds=40)
     assert status == 0, output
     assert 'adopted the configuration lock' in ' '.join(output.split()), output
+    assert 'sharing a lease directory between controllers is deprecated' in ' '.join(output.split()), output
     events = emulator.audit('sbc1')
     assert [event['event'] for event in events] == ['grant', 'release']
     # the next job waited for the heartbeat to go stale (15 s), not for the token (600 s)

@@ -321,6 +321,10 @@ class HttpClient:
         session.mount('http://', self._adapter)
         self.session = session
 
+    def forget_cookies(self):
+        """Drop every cookie the device set: the caller sends the one session it means explicitly."""
+        self.session.cookies.clear()
+
     def close(self):
         self.session.close()
 

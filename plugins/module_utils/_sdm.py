@@ -123,7 +123,7 @@ class SdmClient:
             raise self.http.bad_body(response, 'login', 'a JSESSIONID session cookie')
         self.http.redact.add(cookie)
         self.http.redact.add(cookie.split('.')[0])
-        self.http.session.cookies.clear()  # the explicit header is the one session we send
+        self.http.forget_cookies()  # the explicit header is the one session we send
         self._cookie = cookie
 
     def logout(self):

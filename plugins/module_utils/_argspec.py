@@ -68,11 +68,10 @@ def connection_spec(prefix, api_version_default=None):
     ))
 
 
-LOCK_SPEC = ArgumentSpec(dict(
-    state=dict(type='str', default='locked', choices=['locked', 'unlocked']),
-    wait_timeout=dict(type='float', default=0.0),
+#: Where the lease record is kept (doc fragment oracle_comms.provisioning.lease): the lock modules and the modules that
+#: work under their lock.
+LEASE_SPEC = ArgumentSpec(dict(
     lease_dir=dict(type='path', fallback=(env_fallback, ['ORACLE_COMMS_LEASE_DIR'])),
-    release_on_exit=dict(type='bool', default=True, fallback=(env_fallback, ['ORACLE_COMMS_RELEASE_ON_EXIT'])),
     lease_backend=dict(type='str', default='file', choices=['file', 'etcd'], fallback=(env_fallback, ['ORACLE_COMMS_LEASE_BACKEND'])),
     lease_ttl=dict(type='float', default=15.0, fallback=(env_fallback, ['ORACLE_COMMS_LEASE_TTL'])),
     lease_etcd_endpoints=dict(type='list', elements='str', fallback=(env_fallback, ['ORACLE_COMMS_ETCD_ENDPOINTS'])),
@@ -83,6 +82,12 @@ LOCK_SPEC = ArgumentSpec(dict(
     lease_etcd_password=dict(type='str', no_log=True, fallback=(env_fallback, ['ORACLE_COMMS_ETCD_PASSWORD'])),
     lease_etcd_allow_http=dict(type='bool', default=False, fallback=(env_fallback, ['ORACLE_COMMS_ETCD_ALLOW_HTTP'])),
 ), required_together=[('lease_etcd_client_cert', 'lease_etcd_client_key'), ('lease_etcd_username', 'lease_etcd_password')])
+
+LOCK_SPEC = ArgumentSpec(dict(
+    state=dict(type='str', default='locked', choices=['locked', 'unlocked']),
+    wait_timeout=dict(type='float', default=0.0),
+    release_on_exit=dict(type='bool', default=True, fallback=(env_fallback, ['ORACLE_COMMS_RELEASE_ON_EXIT'])),
+)).merge(LEASE_SPEC)
 
 SBC_SPEC = connection_spec('SBC').merge(LOCK_SPEC, ArgumentSpec(dict(
     token=dict(type='str', no_log=True),
@@ -105,10 +110,7 @@ SDM_SPEC = connection_spec('SDM', api_version_default='v1.3').merge(LOCK_SPEC, A
 
 # -- the configuration modules (config_element, config_commit, config_element_info) -------------------
 
-#: Where a task under the SBC lock finds the lease of that lock: the lock's own lease directory option (file backend).
-LEASE_LOOKUP_SPEC = ArgumentSpec(dict(lease_dir=LOCK_SPEC.argument_spec['lease_dir']))
-
-_CONFIG_BASE_SPEC = connection_spec('SBC').merge(LEASE_LOOKUP_SPEC, ArgumentSpec(dict(
+_CONFIG_BASE_SPEC = connection_spec('SBC').merge(LEASE_SPEC, ArgumentSpec(dict(
     token_lifetime=dict(type='float', default=600.0, no_log=False, fallback=(env_fallback, ['SBC_TOKEN_LIFETIME'])),
 )))
 

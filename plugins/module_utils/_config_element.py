@@ -145,7 +145,7 @@ class UnderLock:
                               'lock_session role once that run is done' % (what, lease.run.describe()), REASON_LOCK_HELD,
                               detail={'holder': 'other run'})
         raise OracleError('%s: take it first with oracle_comms.provisioning.config_lock or the lock_session role, with the same '
-                          'host, username and lease_dir as this task' % what, REASON_NOT_LOCKED)
+                          'host, username and lease options (lease_dir, lease_backend) as this task' % what, REASON_NOT_LOCKED)
 
     def _ours(self, lease, standing):
         """The lease when it is this run's, taken with these credentials and held by this host; else the error why not."""

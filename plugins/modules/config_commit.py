@@ -23,6 +23,7 @@ author:
   - Oracle Comms Provisioning Maintainers (@oracle-comms)
 extends_documentation_fragment:
   - oracle_comms.provisioning.connection.SBC
+  - oracle_comms.provisioning.lease
 options:
   steps:
     description:
@@ -42,12 +43,6 @@ options:
     description: Seconds all the steps together may take, waiting included.
     type: float
     default: 300
-  lease_dir:
-    description:
-      - Directory of the lease record where the configuration lock of this run is remembered; the same as the
-        O(oracle_comms.provisioning.config_lock#module:lease_dir) of the task that took the lock.
-      - If not set, the environment variable E(ORACLE_COMMS_LEASE_DIR) is used, else C(~/.ansible/oracle_comms/leases).
-    type: path
   token_lifetime:
     description:
       - Seconds an SBC token lives, as for P(oracle_comms.provisioning.config_lock#module); used when the token of the

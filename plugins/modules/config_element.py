@@ -25,6 +25,7 @@ author:
   - Oracle Comms Provisioning Maintainers (@oracle-comms)
 extends_documentation_fragment:
   - oracle_comms.provisioning.connection.SBC
+  - oracle_comms.provisioning.lease
 options:
   element_type:
     description: The SBC element type, for example V(realm-config), V(sip-interface) or V(local-policy).
@@ -49,12 +50,6 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  lease_dir:
-    description:
-      - Directory of the lease record where the configuration lock of this run is remembered; the same as the
-        O(oracle_comms.provisioning.config_lock#module:lease_dir) of the task that took the lock.
-      - If not set, the environment variable E(ORACLE_COMMS_LEASE_DIR) is used, else C(~/.ansible/oracle_comms/leases).
-    type: path
   token_lifetime:
     description:
       - Seconds an SBC token lives, as for P(oracle_comms.provisioning.config_lock#module); used when the token of the

@@ -25,6 +25,7 @@ author:
 extends_documentation_fragment:
   - oracle_comms.provisioning.connection.SBC
   - oracle_comms.provisioning.lock
+  - oracle_comms.provisioning.lease
 options:
   token:
     description:

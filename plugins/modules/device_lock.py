@@ -26,6 +26,7 @@ author:
 extends_documentation_fragment:
   - oracle_comms.provisioning.connection.SDM
   - oracle_comms.provisioning.lock
+  - oracle_comms.provisioning.lease
 options:
   device_id:
     description:

@@ -16,7 +16,7 @@ import os
 import traceback
 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_INTERNAL, OracleError
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import Redactor
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import Redactor, one_line
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import MEMBER_ENV, Run
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import LockHost
 
@@ -34,7 +34,7 @@ def task_result(body, params, host, redactor):
     except OracleError as exc:
         return dict(exc.detail or {}, failed=True, msg=redactor(exc.msg), reason=exc.reason, retryable=exc.retryable)
     except Exception as exc:  # a bug of ours: still one line, and nothing secret in it
-        return dict(failed=True, msg=redactor('internal error: %s: %s; please report it' % (type(exc).__name__, exc)),
+        return dict(failed=True, msg=redactor(one_line('internal error: %s: %s; please report it' % (type(exc).__name__, exc), 500)),
                     reason=REASON_INTERNAL, retryable=False, exception=redactor(traceback.format_exc()))
 
 

@@ -19,7 +19,8 @@ import requests
 
 from tests.emulator_harness import assert_never_two_holders
 from tests.etcd_harness import start_etcd
-from tests.integration.ansible_runner_util import Background, PlaybookRunner
+from tests.collection_path import REPO_ROOT
+from tests.integration.ansible_runner_util import Background, PlaybookRunner, results
 
 TTL = 5
 
@@ -142,6 +143,12 @@ def test_the_lock_session_role_works_on_the_etcd_record(emulator, tmp_path, etcd
     sbc = ctl.run('lock_session/session.yml', extra_vars={'work': 'token_check'})
     assert sbc.returncode == 0, sbc
     assert [event['event'] for event in emulator.audit('sbc1')] == ['grant', 'release']
+    # the configuration modules find the lock the role took on etcd (the example adds a realm and commits)
+    realm = ctl.run('lock_session/session.yml', extra_vars={'work_file': str(REPO_ROOT / 'examples' / 'tasks' / 'sbc_add_realm.yml'),
+                                                            'realm': 'etcd-realm'}, verbosity=1)
+    assert realm.returncode == 0, realm
+    assert [task for task, hosts in results(realm).items() if task.endswith("Realm etcd-realm") and hosts["localhost"]["_status"] == "changed"], realm
+    assert [event['event'] for event in emulator.audit('sbc1')] == ['grant', 'release'] * 2
     assert etcd_leases(etcd) == []
 
 

@@ -39,6 +39,21 @@ def hostname_prefix():
 UTS = hostname_prefix()
 
 
+def _of_container(lease_dir):
+    """Every live process whose environment names ``lease_dir`` (unique to one test): a run, its workers, its keeper."""
+    mark = ('ORACLE_COMMS_LEASE_DIR=%s' % lease_dir).encode()
+    found = []
+    for entry in os.listdir('/proc'):
+        if entry.isdigit():
+            try:
+                with open('/proc/%s/environ' % entry, 'rb') as handle:
+                    if mark in handle.read().split(b'\0'):
+                        found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
 def job(runner, container, lease_dir, timeout=120, **extra_vars):
     """Run tests/awx/plays/job.yml as a job in ``container`` (its host name), leases in ``lease_dir``."""
     env = runner.env(ORACLE_COMMS_LEASE_DIR=lease_dir,
@@ -124,9 +139,14 @@ def test_shared_lease_directory_next_job_recovers_a_torn_down_jobs_lock(emulator
             time.sleep(0.05)
         [keeper] = keepers(shared)
     finally:
-        for pid in keepers(shared):
-            os.kill(pid, signal.SIGKILL)
-        os.killpg(torn.pid, signal.SIGKILL)
+        # a torn-down container ends every process in it: the run, its keeper, and the workers Ansible forked
+        # into sessions of their own (which a kill of the run's process group would leave running)
+        container = [torn.pid] + _of_container(shared) + list(keepers(shared))
+        for pid in container:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
         torn.wait(timeout=30)
     torn_down = time.time()
     assert emulator.sbc_lock_state()['held'] and keeper

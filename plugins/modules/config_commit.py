@@ -24,6 +24,7 @@ author:
 extends_documentation_fragment:
   - oracle_comms.provisioning.connection.SBC
   - oracle_comms.provisioning.lease
+  - oracle_comms.provisioning.sbc_config
 options:
   steps:
     description:
@@ -43,22 +44,7 @@ options:
     description: Seconds all the steps together may take, waiting included.
     type: float
     default: 300
-  token_lifetime:
-    description:
-      - Seconds an SBC token lives, as for P(oracle_comms.provisioning.config_lock#module); used when the token of the
-        lock is re-authenticated past half its life.
-      - If not set, the environment variable E(SBC_TOKEN_LIFETIME) is used.
-    type: float
-    default: 600
 attributes:
-  action:
-    support: full
-    description: Runs in-process on the controller through its action plugin.
-  action_group:
-    support: full
-    description: Use C(group/oracle_comms.provisioning.GROUP) in C(module_defaults) to set options for the whole group.
-    membership:
-      - oracle_comms.provisioning.sbc
   check_mode:
     support: full
     description: Says which steps would run; sends nothing that changes anything.

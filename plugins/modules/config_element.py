@@ -26,6 +26,7 @@ author:
 extends_documentation_fragment:
   - oracle_comms.provisioning.connection.SBC
   - oracle_comms.provisioning.lease
+  - oracle_comms.provisioning.sbc_config
 options:
   element_type:
     description: The SBC element type, for example V(realm-config), V(sip-interface) or V(local-policy).
@@ -50,22 +51,7 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  token_lifetime:
-    description:
-      - Seconds an SBC token lives, as for P(oracle_comms.provisioning.config_lock#module); used when the token of the
-        lock is re-authenticated past half its life.
-      - If not set, the environment variable E(SBC_TOKEN_LIFETIME) is used.
-    type: float
-    default: 600
 attributes:
-  action:
-    support: full
-    description: Runs in-process on the controller through its action plugin.
-  action_group:
-    support: full
-    description: Use C(group/oracle_comms.provisioning.GROUP) in C(module_defaults) to set options for the whole group.
-    membership:
-      - oracle_comms.provisioning.sbc
   check_mode:
     support: full
     description: Reads the element and predicts; sends no POST, PUT or DELETE.

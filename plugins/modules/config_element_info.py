@@ -22,6 +22,7 @@ author:
 extends_documentation_fragment:
   - oracle_comms.provisioning.connection.SBC
   - oracle_comms.provisioning.lease
+  - oracle_comms.provisioning.sbc_config
 options:
   element_type:
     description: The SBC element type, for example V(realm-config).
@@ -31,22 +32,7 @@ options:
     description: Attribute values (by name) the elements must have; all elements of the type when empty.
     type: dict
     default: {}
-  token_lifetime:
-    description:
-      - Seconds an SBC token lives, as for P(oracle_comms.provisioning.config_lock#module); used when the token of the
-        lock is re-authenticated past half its life.
-      - If not set, the environment variable E(SBC_TOKEN_LIFETIME) is used.
-    type: float
-    default: 600
 attributes:
-  action:
-    support: full
-    description: Runs in-process on the controller through its action plugin.
-  action_group:
-    support: full
-    description: Use C(group/oracle_comms.provisioning.GROUP) in C(module_defaults) to set options for the whole group.
-    membership:
-      - oracle_comms.provisioning.sbc
   check_mode:
     support: full
     description: Reads only, as outside check mode.

@@ -11,12 +11,40 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 
 import pytest
 import requests
 
 START_TIMEOUT = 20.0
+
+
+#: Runs etcd and ends it when the process that asked for it is gone (a pytest worker that ended without its
+#: teardown, or killed), or after MAX_LIFE seconds: no etcd of the tests outlives them.
+_WATCHDOG = r"""
+import os, signal, subprocess, sys, time
+parent, life = int(sys.argv[1]), float(sys.argv[2])
+child = subprocess.Popen(sys.argv[3:])
+signal.signal(signal.SIGTERM, lambda *_: child.terminate())
+ends = time.monotonic() + life
+while child.poll() is None:
+    try:
+        os.kill(parent, 0)
+    except OSError:
+        child.terminate()
+        break
+    if time.monotonic() > ends:
+        child.terminate()
+        break
+    time.sleep(0.5)
+try:
+    sys.exit(child.wait(10))
+except subprocess.TimeoutExpired:
+    child.kill()
+    sys.exit(child.wait())
+"""
+MAX_LIFE = 3600.0
 
 
 def _free_port():
@@ -45,7 +73,8 @@ class Etcd:
                 '--initial-advertise-peer-urls', 'http://127.0.0.1:%d' % self.peer_port,
                 '--initial-cluster', 'test=http://127.0.0.1:%d' % self.peer_port]
         with open(self.log_path, 'ab') as log:
-            self.process = subprocess.Popen(args, stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
+            self.process = subprocess.Popen([sys.executable, '-c', _WATCHDOG, str(os.getpid()), str(MAX_LIFE)] + args,
+                                            stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -31,7 +31,7 @@ RESULTS = pathlib.Path(__file__).resolve().parent / 'results'
 WATCH = [
     ('TaskExecutor.run (the whole task in the worker)', 'task_executor.py:run'),
     ('action plugin run', '_action.py:run'),
-    ('argument validation (ModuleShim)', '_action.py:__init__'),
+    ('argument validation (InProcessTask)', '_action.py:__init__'),
     ('HTTP requests, all', '_http.py:request'),
     ('  TLS connect (handshake included)', 'connection.py:connect'),
     ('    SSL context (create_urllib3_context)', 'ssl_.py:create_urllib3_context'),

@@ -42,6 +42,7 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock im
     RELEASED,
     Waiter,
     lock_result,
+    refuse_if_lapsed,
     standing_for,
     undo_if_answer_lost,
 )
@@ -159,6 +160,7 @@ class ConfigLock:
                     self.store.delete(self.key)
                     lease, standing = None, FREE
                 if standing == OURS:
+                    refuse_if_lapsed(self.store, lease, 'the configuration lock on %s' % self.endpoint)
                     return self._join(lease)
                 if standing == ORPHAN:
                     adopted = self._adopt(lease)
@@ -189,7 +191,7 @@ class ConfigLock:
     def _granted(self, token):
         lease = Lease('sbc', self.endpoint.netloc, RESOURCE, self.client.username, self.run, token=token.value,
                       issued_at=token.issued_at, expires_at=token.expires_at, api_version=self.client.api_version,
-                      proof=make_proof(self.client.username, self.client.password), holders=[] if self.member is None else [self.member])
+                      proof=make_proof(self.client.username, self.client.password, self.run), holders=[] if self.member is None else [self.member])
         try:
             self.store.write(lease)
         except OracleError:

@@ -53,6 +53,7 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock im
     Waiter,
     confirm_held,
     lock_result,
+    refuse_if_lapsed,
     settle_release,
     standing_for,
     undo_if_answer_lost,
@@ -135,7 +136,7 @@ class DeviceLock:
         return standings
 
     def _write_leases(self, device_ids):
-        proof = make_proof(self.client.username, self.client.password)
+        proof = make_proof(self.client.username, self.client.password, self.run)
         if self.member is not None:
             self.run_holders.add(self.member)
         for device_id in device_ids:
@@ -230,6 +231,9 @@ class DeviceLock:
             waiting_on = None
             with self._guards(ids):
                 standings = self._standings(ids)
+                for device_id, (lease, standing) in standings.items():
+                    if standing == OURS:
+                        refuse_if_lapsed(self.store, lease, 'the lock of device %s on %s' % (device_id, self.endpoint))
                 kinds = set(standing for _lease, standing in standings.values())
                 if OTHER_RUN in kinds:
                     waiting_on = [device_id for device_id in ids if standings[device_id][1] == OTHER_RUN][0]

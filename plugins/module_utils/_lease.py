@@ -93,8 +93,12 @@ class Run:
         """The run this process belongs to, from the processes themselves (never from the environment).
 
         Worker processes are forks of the ``ansible-playbook`` process, so the run is the topmost of our
-        consecutive ancestors whose command is an Ansible CLI.
+        consecutive ancestors whose command is an Ansible CLI. In the process that called :func:`prepare_run_key`
+        and in the processes it forked (same memory, same command line, so the same ancestors) that answer is kept.
         """
+        made = _run_of_process.get('made')
+        if made is not None and made[0] in (os.getpid(), os.getppid()):
+            return made[1]
         job = os.environ.get('JOB_ID') or os.environ.get('AWX_JOB_ID') or None
         pid = os.getpid()
         top = pid if _proc.is_ansible_command(pid) else None
@@ -168,10 +172,38 @@ class Run:
 # -- who took a lock ------------------------------------------------------------------------------------
 
 #: scrypt at N=2**10, r=8 (1 MiB of memory) costs about 1.7 ms here: paid once when a lock is taken and once
-#: when a task uses a lease, and it makes guessing the password from a lease file slow (docs/decisions.md).
+#: when a task of another run (or the keeper) uses a lease, and it makes guessing the password from a lease slow
+#: (docs/decisions.md).
 _SCRYPT = {'n': 2 ** 10, 'r': 8, 'p': 1}
 _PBKDF2_ROUNDS = 20000
 _proof_cache = {}
+#: A random key of this run, made in ansible-playbook's own process before it forks the workers of its tasks
+#: (prepare_run_key), so every task of the run has it and no other process does. A proof carries a MAC of the
+#: credentials under it: a later task of the same run checks that in microseconds instead of paying scrypt.
+_run_key = {}
+
+
+#: {'made': (pid, Run)}: the run as the process ``pid`` found it in prepare_run_key, for it and the workers it forks
+_run_of_process = {}
+
+
+def prepare_run_key(run):
+    """In the run's own process (``ansible-playbook``, before it forks its workers): make the key of ``run`` and keep
+    ``run`` as this process's run. Elsewhere nothing happens; idempotent."""
+    if run.pid != os.getpid():
+        return
+    if run.ident not in _run_key:
+        _run_key.clear()
+        _run_key[run.ident] = os.urandom(32)
+    _run_of_process['made'] = (os.getpid(), run)
+
+
+def _run_mac(run_ident, salt, username, password):
+    key = _run_key.get(run_ident)
+    if key is None:
+        return None
+    message = '\0'.join((run_ident, username, password)).encode('utf-8') + b'\0' + salt
+    return base64.b64encode(hmac.new(key, message, hashlib.sha256).digest()).decode('ascii')
 
 
 def _digest(alg, salt, username, password, params):
@@ -181,8 +213,12 @@ def _digest(alg, salt, username, password, params):
     return hashlib.pbkdf2_hmac('sha256', secret, salt, params['rounds'])
 
 
-def make_proof(username, password):
-    """A salted, slow hash of the credentials that took a lock, to tell them apart from others later."""
+def make_proof(username, password, run=None):
+    """A salted, slow hash of the credentials that took a lock, to tell them apart from others later.
+
+    With the ``run`` that takes the lock, and where this process has that run's key, the proof also carries a
+    MAC of the credentials under that key (``run_mac``), which only tasks of that run can check.
+    """
     salt = os.urandom(16)
     if hasattr(hashlib, 'scrypt'):
         alg, params = 'scrypt', dict(_SCRYPT)
@@ -190,6 +226,9 @@ def make_proof(username, password):
         alg, params = 'pbkdf2-sha256', {'rounds': _PBKDF2_ROUNDS}
     digest = _digest(alg, salt, username, password, params)
     proof = dict(params, alg=alg, salt=base64.b64encode(salt).decode('ascii'), hash=base64.b64encode(digest).decode('ascii'))
+    mac = _run_mac(run.ident, salt, username, password) if run is not None else None
+    if mac is not None:
+        proof['run_mac'] = mac
     _proof_cache[(_proof_id(proof), username, password)] = True
     return proof
 
@@ -198,11 +237,19 @@ def _proof_id(proof):
     return json.dumps(proof, sort_keys=True)
 
 
-def proof_matches(proof, username, password):
-    """True when ``username``/``password`` are the credentials ``proof`` was made of (cached per process)."""
+def proof_matches(proof, username, password, run=None):
+    """True when ``username``/``password`` are the credentials ``proof`` was made of.
+
+    A task of the ``run`` that made the proof checks its MAC; a MAC that does not match proves nothing either
+    way (another process, another key), so the slow hash decides, as it does for everyone else (cached per process).
+    """
+    salt = base64.b64decode(proof['salt'])
+    if run is not None and proof.get('run_mac'):
+        mac = _run_mac(run.ident, salt, username, password)
+        if mac is not None and hmac.compare_digest(mac.encode('utf-8'), proof['run_mac'].encode('utf-8')):
+            return True
     cache_key = (_proof_id(proof), username, password)
     if cache_key not in _proof_cache:
-        salt = base64.b64decode(proof['salt'])
         digest = _digest(proof['alg'], salt, username, password, proof)
         _proof_cache[cache_key] = hmac.compare_digest(digest, base64.b64decode(proof['hash']))
     return _proof_cache[cache_key]
@@ -210,6 +257,8 @@ def proof_matches(proof, username, password):
 
 def _valid_proof(proof):
     if not isinstance(proof, dict) or not _is_text(proof.get('salt'), 64) or not _is_text(proof.get('hash'), 128):
+        return False
+    if not _optional(proof.get('run_mac'), lambda value: _is_text(value, 64)):
         return False
     try:
         base64.b64decode(proof['salt'], validate=True)
@@ -260,7 +309,7 @@ class Lease:
             return False
         if self.proof is None:
             return None
-        return proof_matches(self.proof, username, password)
+        return proof_matches(self.proof, username, password, self.run)
 
     def to_dict(self):
         data = dict((name, getattr(self, name)) for name in self.FIELDS)
@@ -355,6 +404,11 @@ class LeaseRecord:
 
     def close(self):
         """Let go of what the record holds open."""
+
+    def liveness_lapsed(self, lease):
+        """True when ``lease`` (one of this run's) was taken before this run counted as gone for a while in a shared
+        record, so another run may have taken the lock over meanwhile. Here a run is alive while its process is: never."""
+        return False
 
     def wait_for_change(self, key, signature, timeout, clock=time.monotonic, sleep=time.sleep):
         """Return when ``signature(key)`` differs from ``signature`` or after ``timeout`` seconds; True if it changed.

@@ -63,6 +63,8 @@ MAX_LEASE_BYTES = 64 * 1024
 START_GRACE = 60
 #: How long the revisions a listing (``names``) saw stand for ``signature`` (a keeper's one look at its leases).
 LISTING_FRESH = 0.05
+#: A keeper's local marker (``<scope>.lapsed``): the run's liveness lapsed in etcd at the file's mtime.
+LAPSED_SUFFIX = '.lapsed'
 
 
 def _b64(text):
@@ -416,16 +418,40 @@ class EtcdLeaseRecord(LeaseRecord):
 
     def keep_run_alive(self, run, scope):
         """Keep ``run``'s liveness key of keeper ``scope`` alive on the keeper's own etcd lease of ``ttl`` seconds (called
-        every keeper heartbeat): refresh it, and put the key back on it where a task of the run put it on a lease of its own."""
+        every keeper heartbeat): refresh it, and put the key back on it where a task of the run put it on a lease of its own.
+
+        Returns True when the keeper's etcd lease had run out since the last call (etcd could not be reached for longer
+        than the TTL): the run counted as gone meanwhile, so every lease the run took before now is marked lapsed
+        (:meth:`liveness_lapsed`), and the key is put back on a new etcd lease.
+        """
         lease_id = self._keeper_lease.get(scope)
+        lapsed = False
         if lease_id is None or not self.refresh(lease_id):
+            lapsed = lease_id is not None
+            if lapsed:
+                self._mark_lapsed(scope)
             lease_id = self._keeper_lease[scope] = self.grant()
         alive = _b64(self._alive_prefix(run.ident) + scope)
         self.gateway.call('kv/txn', {'compare': [{'key': alive, 'result': 'EQUAL', 'target': 'LEASE', 'lease': lease_id}],
                                      'failure': [{'request_put': {'key': alive, 'value': _b64('1'), 'lease': lease_id}}]})
+        return lapsed
 
     def end_run_alive(self, scope):
         """The keeper is done: its liveness key goes at once."""
         lease_id = self._keeper_lease.pop(scope, None)
         if lease_id is not None:
             self.revoke(lease_id)
+        self.local.unlink(scope + LAPSED_SUFFIX)
+
+    def _mark_lapsed(self, scope):
+        # the marker's mtime is when the lapse was seen: leases taken before then are no longer relied on
+        self.local.unlink(scope + LAPSED_SUFFIX)
+        self.local.touch(scope + LAPSED_SUFFIX)
+
+    def liveness_lapsed(self, lease):
+        """True when ``lease``, of a run of this controller, was taken before that run's liveness lapsed (a keeper found
+        its etcd lease run out): another controller may have taken the lock over meanwhile."""
+        if lease.run.host != socket.gethostname():
+            return False
+        marker = self.local.stat(scope_key(lease.run.ident, lease.product, lease.endpoint, lease.user) + LAPSED_SUFFIX)
+        return marker is not None and lease.taken_at <= marker.st_mtime

@@ -19,7 +19,7 @@ __metaclass__ = type
 import random
 import time
 
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_AUTH, RETRYABLE_REASONS, OracleError
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_AUTH, REASON_LOCK_LOST, RETRYABLE_REASONS, OracleError
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import ORPHAN, OURS, make_proof
 
 HOLDER_US = 'us'
@@ -180,9 +180,18 @@ def standing_for(store, lease, run, username, password, sign_in, signed_in=False
             if exc.reason != REASON_AUTH:
                 raise
             raise OracleError(exc.msg, exc.reason, exc.status, dict(exc.detail or {}, locked=False))
-        lease.proof = make_proof(username, password)
+        lease.proof = make_proof(username, password, lease.run)
         store.write(lease)
     return standing
+
+
+def refuse_if_lapsed(store, lease, what):
+    """OracleError(lock_lost) when ``lease``, which this run holds, may have been taken over while the run counted as gone
+    in a shared lease record (``store.liveness_lapsed``); ``what`` names the lock. The lease stays for the release."""
+    if store.liveness_lapsed(lease):
+        raise OracleError('this run counted as gone in the lease record while it held %s (the lease store could not be reached '
+                          'for longer than lease_ttl), so another controller may have taken it over meanwhile; release it '
+                          '(state: unlocked) and take it again' % what, REASON_LOCK_LOST, detail={'locked': False})
 
 
 def confirm_held(take, give_back):

@@ -25,19 +25,46 @@ from ansible.module_utils.errors import UnsupportedError
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_BAD_INPUT
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import prepare_tls
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_BAD_INPUT, OracleError
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._endpoint import Endpoint
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import HttpClient, prepare_tls
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import Redactor
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import MEMBER_ENV, RUN_ID_ENV, Run
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import MEMBER_ENV, RUN_ID_ENV, Run, prepare_run_key
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import LockHost
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._run_task import task_result
 from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._keeper import ensure_keeper
 
 
-# Ansible's strategies import an action plugin in ansible-playbook's own process before they fork the
-# worker of its first task, and every later worker is forked from there: TLS and resolver set-up done now
-# is done once per run instead of once per task.
-prepare_tls()
+_VALIDATORS = {}
+
+
+def validator_for(spec):
+    """The argument validator of ``spec`` (an _argspec.ArgumentSpec), built once per process: it only reads the spec."""
+    validator = _VALIDATORS.get(id(spec))
+    if validator is None:
+        validator = _VALIDATORS[id(spec)] = ModuleArgumentSpecValidator(**spec.to_kwargs())
+    return validator
+
+
+def prepare_process(spec=None):
+    """Do in ansible-playbook's own process what every lock task would otherwise do for itself.
+
+    Ansible's strategies import an action plugin in that process before they fork the worker of its first
+    task, and every later worker is forked from there: what is done and cached here (TLS and resolver set-up,
+    the run's key, the argument validator, the classes and caches requests and urllib3 fill on first use) is
+    done once per run instead of once per task. Nothing here talks to the network or can fail a run.
+    """
+    prepare_tls()
+    try:
+        prepare_run_key(Run.current())
+        if spec is not None:
+            validator_for(spec).validate({})
+        HttpClient(Endpoint('localhost', 443), 'SBC').close()
+    except (OracleError, OSError, ValueError):
+        pass  # the task does it again, and says what is wrong
+
+
+prepare_process()
 
 display = Display()
 
@@ -66,7 +93,7 @@ class InProcessTask:
         #: which host of the run the task is for: the hosts of one run that ask for one lock share it
         self.inventory_hostname = inventory_hostname
         self.warnings = []
-        validation = ModuleArgumentSpecValidator(**spec.to_kwargs()).validate(dict(args))
+        validation = validator_for(spec).validate(dict(args))
         self.no_log_values = validation._no_log_values
         self.params = validation.validated_parameters
         self.error = None
@@ -110,6 +137,11 @@ class LockAction(ActionBase):
     MODULE = None
     SPEC = None
     BODY = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.SPEC is not None:
+            prepare_process(cls.SPEC)
 
     def _runs_elsewhere(self):
         return bool(self._task.delegate_to) and getattr(self._connection, 'transport', 'local') not in ('local', 'ansible.builtin.local')

@@ -277,7 +277,7 @@ class Keeper:
         if keep is None:
             return
         try:
-            keep(self.run, self.key)
+            lapsed = keep(self.run, self.key)
         except OracleError as exc:
             if not self._liveness_failing:
                 self.log('cannot keep the run alive in the lease record: %s; past the lease TTL other controllers may take '
@@ -286,6 +286,9 @@ class Keeper:
         else:
             if self._liveness_failing:
                 self.log('the lease record answers again')
+            if lapsed:
+                self.log('the run counted as gone in the lease record (it could not be reached for longer than the lease TTL), so '
+                         'other controllers may have taken its locks over; its next lock task on them fails with lock_lost')
             self._liveness_failing = False
 
     def _record_unreachable(self, exc):

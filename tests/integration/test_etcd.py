@@ -11,7 +11,9 @@ import os
 import pathlib
 import shutil
 import signal
+import socket
 import statistics
+import threading
 import time
 
 import pytest
@@ -207,14 +209,24 @@ def test_four_controllers_on_overlapping_devices_never_work_on_one_device_togeth
     assert_never_two_holders(emulator.audit())
 
 
+def liveness_keys(etcd, host):
+    """The liveness keys of ``host``'s runs in ``etcd``."""
+    prefix = '/oracle_comms/provisioning/alive/%s:' % host
+    end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    body = {'key': base64.b64encode(prefix.encode()).decode(), 'range_end': base64.b64encode(end.encode()).decode(), 'keys_only': True}
+    return [base64.b64decode(kv['key']).decode() for kv in requests.post(etcd.url + '/v3/kv/range', json=body, timeout=5).json().get('kvs', [])]
+
+
 def liveness_ttls(etcd, host):
     """The TTLs left of the etcd leases the liveness keys of ``host``'s runs are on."""
     prefix = '/oracle_comms/provisioning/alive/%s:' % host
     end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
     body = {'key': base64.b64encode(prefix.encode()).decode(), 'range_end': base64.b64encode(end.encode()).decode()}
     kvs = requests.post(etcd.url + '/v3/kv/range', json=body, timeout=5).json().get('kvs', [])
-    return [int(requests.post(etcd.url + '/v3/kv/lease/timetolive', json={'ID': kv['lease']}, timeout=5).json()['TTL'])
+    # etcd's JSON leaves out a TTL of 0 (under a second left); -1 is a lease that ran out since the range was read
+    ttls = [int(requests.post(etcd.url + '/v3/kv/lease/timetolive', json={'ID': kv['lease']}, timeout=5).json().get('TTL', 0))
             for kv in kvs if kv.get('lease')]
+    return [ttl for ttl in ttls if ttl >= 0]
 
 
 def _descendants(pid):
@@ -277,30 +289,162 @@ def test_a_controller_killed_outright_is_recovered_within_the_ttl(emulator, tmp_
     assert_never_two_holders(emulator.audit())
 
 
-def test_etcd_down_longer_than_the_ttl_while_held_is_logged_by_the_keeper_and_the_run_goes_on(emulator, tmp_path, etcd):
-    ctl = controllers(emulator, tmp_path, etcd, 'ctl-a')[0]
-    taken, release = tmp_path / 'taken', tmp_path / 'release'
-    holder = Background(ctl, 'device_lock/hold.yml', extra_vars=dict(devices=['ID1'], taken_file=str(taken), release_file=str(release)))
-    log = tmp_path / 'ctl-a' / 'leases' / 'keeper.log'
+class CuttableProxy:
+    """A TCP relay on loopback between a controller and etcd that a test can cut (every connection closed, new ones
+    refused) and restore on the same port: etcd stays up for everyone else, as in a network partition."""
+
+    def __init__(self, target_port):
+        self.target = ('127.0.0.1', target_port)
+        self.port = None
+        self._listener = None
+        self._connections = []
+        self._lock = threading.Lock()
+        self.restore()
+
+    @property
+    def url(self):
+        return 'http://127.0.0.1:%d' % self.port
+
+    def restore(self):
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(('127.0.0.1', self.port or 0))
+        listener.listen(64)
+        self.port = listener.getsockname()[1]
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def _accept(self, listener):
+        while True:
+            try:
+                client, _address = listener.accept()
+            except OSError:
+                return  # cut
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._connections += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source, sink):
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                sink.sendall(data)
+        except OSError:
+            pass
+        for end in (source, sink):
+            try:
+                end.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cut(self):
+        # shutdown first: a bare close() leaves the socket listening while the accepting thread still blocks on it
+        try:
+            self._listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._listener.close()
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            connection.close()
+
+    def close(self):
+        self.cut()
+
+
+def run_lapse_play(ctl, tmp_path, while_held):
+    """etcd/lapse.yml on ``ctl``: take ID1, ``while_held(log)``, take ID1 again, give it back; what the two later tasks returned."""
+    taken, back, outcome = tmp_path / 'taken', tmp_path / 'back', tmp_path / 'outcome.json'
+    holder = Background(ctl, 'etcd/lapse.yml', extra_vars=dict(devices=['ID1'], taken_file=str(taken), back_file=str(back),
+                                                               result_file=str(outcome)))
+    log = tmp_path / ctl.name / 'leases' / 'keeper.log'
     try:
         wait_for_file(taken, holder.process)
         assert wait_until(lambda: log.exists() and 'watching the run' in log.read_text(), 30)
+        while_held(log)
+    finally:
+        back.touch()
+        done = holder.finish()
+    assert done.returncode == 0, done.output
+    return json.loads(outcome.read_text()), log.read_text()
+
+
+def test_etcd_unreachable_from_the_holder_longer_than_the_ttl_is_logged_and_the_next_lock_task_fails_lock_lost(emulator, tmp_path, etcd):
+    proxy = CuttableProxy(int(etcd.url.rsplit(':', 1)[1]))
+    ctl = Controller(emulator, tmp_path / 'ctl-a', 'ctl-a', proxy.url)
+
+    def partition(log):
+        proxy.cut()
+        assert wait_until(lambda: 'cannot keep the run alive in the lease record' in log.read_text(), 10), log.read_text()
+        # etcd, up for everyone else, lets the run's liveness run out: the run counts as gone there
+        assert wait_until(lambda: not liveness_keys(etcd, 'ctl-a'), TTL + 10), liveness_keys(etcd, 'ctl-a')
+        proxy.restore()
+        assert wait_until(lambda: 'fails with lock_lost' in log.read_text(), 15), log.read_text()
+
+    try:
+        happened, log = run_lapse_play(ctl, tmp_path, partition)
+    finally:
+        proxy.close()
+    assert 'the lease record answers again' in log
+    # the run may have lost the lock meanwhile: it is told so, and its release still gives the device back
+    assert happened['again']['failed'] and happened['again']['reason'] == 'lock_lost', happened['again']
+    assert 'another controller may have taken it over' in happened['again']['msg']
+    assert happened['given']['changed'] and not happened['given']['locked'], happened['given']
+    assert [event['event'] for event in grants_and_releases(emulator)] == ['grant', 'release']
+    assert etcd_leases(etcd) == []
+
+
+def test_etcd_down_longer_than_the_ttl_while_held_is_logged_and_nothing_is_lost(emulator, tmp_path, etcd):
+    ctl = controllers(emulator, tmp_path, etcd, 'ctl-a')[0]
+
+    def outage(log):
         etcd.stop()
         assert wait_until(lambda: 'cannot keep the run alive in the lease record' in log.read_text(), 10), log.read_text()
         down_since = time.monotonic()
         assert wait_until(lambda: time.monotonic() - down_since > TTL + 1, TTL + 5)  # longer than the TTL
         etcd.start()
-        assert wait_until(lambda: 'the lease record answers again' in log.read_text(), 10), log.read_text()
-    finally:
-        release.touch()
-        done = holder.finish()
-    assert done.returncode == 0, done.output
+        assert wait_until(lambda: 'the lease record answers again' in log.read_text(), 15), log.read_text()
+
+    happened, log = run_lapse_play(ctl, tmp_path, outage)
+    # etcd down for every controller: nobody could take the lock over, and etcd gives every lease its whole TTL
+    # again when it comes back, so the run still holds what it held
+    assert 'counted as gone' not in log
+    assert not happened['again'].get('failed') and not happened['again']['changed'] and happened['again']['locked'], happened['again']
+    assert happened['given']['changed'], happened['given']
+    assert [event['event'] for event in grants_and_releases(emulator)] == ['grant', 'release']
+
+
+def test_etcd_restarted_within_the_ttl_while_held_changes_nothing(emulator, tmp_path, etcd):
+    # a TTL no restart of etcd on a loaded machine comes near
+    ctl = controllers(emulator, tmp_path, etcd, 'ctl-a', ttl=60)[0]
+
+    def restart(log):
+        etcd.stop()
+        etcd.start()
+
+    happened, log = run_lapse_play(ctl, tmp_path, restart)
+    assert 'counted as gone' not in log
+    assert not happened['again'].get('failed') and not happened['again']['changed'] and happened['again']['locked'], happened['again']
+    assert happened['given']['changed'], happened['given']
     assert [event['event'] for event in grants_and_releases(emulator)] == ['grant', 'release']
 
 
 def test_an_unreachable_etcd_fails_closed_before_the_device_is_touched(emulator, tmp_path):
     _unshare_or_fail()
-    import socket
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         ctl = Controller(emulator, tmp_path / 'ctl-a', 'ctl-a', 'http://127.0.0.1:%d' % sock.getsockname()[1])

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import OracleError
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import (
     Lease,
+    LeaseFormatError,
     Run,
     is_lease_key,
     lease_key,
@@ -312,3 +313,41 @@ def test_an_in_process_task_never_takes_its_run_from_the_environment(monkeypatch
     with pytest.raises(OracleError) as err:
         Run.of_delegated_module()
     assert err.value.reason == 'lease_error'
+
+
+def test_a_proof_made_by_a_run_with_its_key_is_checked_by_its_mac(monkeypatch):
+    from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _lease
+    monkeypatch.setattr(_lease, '_run_key', {})
+    monkeypatch.setattr(_lease, '_run_of_process', {})
+    run = Run('ctl', os.getpid(), 5)
+    _lease.prepare_run_key(run)
+    proof = make_proof('admin', 'pw', run)
+    assert _lease._valid_proof(proof) and proof['run_mac']
+    calls = []
+    monkeypatch.setattr(_lease, '_digest', lambda *args: calls.append(args))
+    monkeypatch.setattr(_lease, '_proof_cache', {})
+    assert proof_matches(proof, 'admin', 'pw', run) and not calls  # the MAC proved it: no scrypt
+    # a MAC that does not match proves nothing: the slow hash decides (and says no here)
+    monkeypatch.setattr(_lease, '_digest', lambda *args: calls.append(args) or b'x' * 32)
+    assert not proof_matches(proof, 'admin', 'wrong', run) and len(calls) == 1
+    assert not proof_matches(proof, 'admin', 'pw', Run('ctl', os.getpid(), 6)) and len(calls) == 2  # another run: no key
+
+
+def test_a_run_key_is_made_only_in_the_runs_own_process(monkeypatch):
+    from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _lease
+    monkeypatch.setattr(_lease, '_run_key', {})
+    monkeypatch.setattr(_lease, '_run_of_process', {})
+    _lease.prepare_run_key(Run('ctl', os.getpid() + 1, 5))  # a worker: the run is its parent
+    assert _lease._run_key == {} and _lease._run_of_process == {}
+    assert 'run_mac' not in make_proof('admin', 'pw', Run('ctl', os.getpid() + 1, 5))
+    run = Run('ctl', os.getpid(), 5)
+    _lease.prepare_run_key(run)
+    assert Run.current() is run  # kept for this process and the workers it forks
+
+
+def test_a_proof_with_an_odd_mac_is_not_a_lease():
+    proof = make_proof('admin', 'pw')
+    assert Lease.from_dict(dict(sbc_lease().to_dict(), proof=dict(proof, run_mac='bWFj'))).proof['run_mac'] == 'bWFj'
+    for mac in (5, 'x' * 65, ['a']):
+        with pytest.raises(LeaseFormatError):
+            Lease.from_dict(dict(sbc_lease().to_dict(), proof=dict(proof, run_mac=mac)))

@@ -358,3 +358,37 @@ def test_a_guard_taken_although_its_answer_was_lost_is_ours(etcd_server, tmp_pat
         assert lost and record.read(lease.key).to_dict() == lease.to_dict()
     assert time.monotonic() - began < 2  # not waiting for its own guard to expire
     record.close()
+
+
+def test_a_keeper_whose_etcd_lease_ran_out_marks_the_runs_earlier_leases_lapsed(record):
+    keeper_side = record(ttl=2)
+    run = this_run()
+    before = lease_of(run)
+    before.taken_at = time.time() - 1
+    scope = scope_key(run.ident, 'sdm', ENDPOINT, 'prov1')
+    assert keeper_side.keep_run_alive(run, scope) is False  # the first beat: nothing could have lapsed yet
+    assert keeper_side.keep_run_alive(run, scope) is False
+    assert not keeper_side.liveness_lapsed(before)
+    # no keep-alive for longer than the TTL (etcd out of reach, or the keeper stopped): etcd lets the lease run out
+    lease_id = keeper_side._keeper_lease[scope]
+    # an expired lease is answered with TTL -1 (one with under a second left, TTL 0, is answered without a TTL)
+    assert wait_until(lambda: int(keeper_side.gateway.call('kv/lease/timetolive', {'ID': lease_id}).get('TTL', 0)) < 0, 2 + 3)
+    assert keeper_side.keep_run_alive(run, scope) is True
+    assert keeper_side.liveness_lapsed(before)
+    after = lease_of(run)
+    after.taken_at = time.time() + 1
+    assert not keeper_side.liveness_lapsed(after)  # taken again after the lapse: relied on
+    other = lease_of(Run('controller-b', 4242, 77))
+    other.taken_at = before.taken_at
+    assert not keeper_side.liveness_lapsed(other)  # another controller's run: its own keeper knows
+    assert _alive_lease(keeper_side, run, scope) == keeper_side._keeper_lease[scope]  # alive again, on a new lease
+    keeper_side.end_run_alive(scope)
+    assert not keeper_side.liveness_lapsed(before)  # the keeper is done: its marker goes with it
+
+
+def test_the_file_backend_never_lapses(tmp_path):
+    store = LeaseStore(str(tmp_path / 'leases'))
+    try:
+        assert store.liveness_lapsed(lease_of(this_run())) is False
+    finally:
+        store.close()

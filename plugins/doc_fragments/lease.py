@@ -78,4 +78,15 @@ options:
       - If not set, the environment variable E(ORACLE_COMMS_ETCD_ALLOW_HTTP) is used.
     type: bool
     default: false
+  lease_etcd_store_token:
+    description:
+      - Also keep the SBC token of a configuration lock in etcd. It is a secret that holds the lock, so by default it
+        stays in this controller's lease directory only, and etcd holds the rest of the lease.
+      - With V(true), another controller can adopt or give back the SBC lock of a controller that died, within
+        O(lease_ttl). With V(false), it cannot; it asks the SBC like any other client, which frees that lock when the
+        token expires (10 minutes after it was issued, unless the SBC is set otherwise).
+      - Has no effect on M(oracle_comms.provisioning.device_lock), whose SDM lock needs no token.
+      - If not set, the environment variable E(ORACLE_COMMS_ETCD_STORE_TOKEN) is used.
+    type: bool
+    default: false
 '''

@@ -81,6 +81,7 @@ LEASE_SPEC = ArgumentSpec(dict(
     lease_etcd_username=dict(type='str', fallback=(env_fallback, ['ORACLE_COMMS_ETCD_USERNAME'])),
     lease_etcd_password=dict(type='str', no_log=True, fallback=(env_fallback, ['ORACLE_COMMS_ETCD_PASSWORD'])),
     lease_etcd_allow_http=dict(type='bool', default=False, fallback=(env_fallback, ['ORACLE_COMMS_ETCD_ALLOW_HTTP'])),
+    lease_etcd_store_token=dict(type='bool', default=False, fallback=(env_fallback, ['ORACLE_COMMS_ETCD_STORE_TOKEN'])),
 ), required_together=[('lease_etcd_client_cert', 'lease_etcd_client_key'), ('lease_etcd_username', 'lease_etcd_password')])
 
 LOCK_SPEC = ArgumentSpec(dict(

@@ -220,6 +220,9 @@ class ConfigLock:
         """Take over the lock of a run that is gone, once the SBC confirms its token still holds it; None if it does not."""
         if self.host.check_mode:
             return self._result(True, HOLDER_OTHER_RUN, HOLDER_US, lease)
+        if lease.token is None:
+            self._forget_withheld(lease)
+            return None
         self.use_version_of(lease)
         try:
             held = self.client.holds(Token(lease.token, lease.expires_at, lease.issued_at))
@@ -239,6 +242,13 @@ class ConfigLock:
         self.refresh_if_due(lease)
         self.store.write(lease)
         return self._result(True, HOLDER_OTHER_RUN, HOLDER_US, lease)
+
+    def _forget_withheld(self, lease):
+        """A gone run's lease whose token its controller kept to itself: nothing here can use that lock; the SBC decides."""
+        self.store.delete(self.key)
+        self.host.warn('the configuration lock on %s left by %s, which is no longer running, cannot be adopted or given back from '
+                       'here: its controller kept the token (lease_etcd_store_token is off there); the SBC frees the lock when that '
+                       'token expires, at %s at the latest' % (self.endpoint, lease.run.describe(), _iso(lease.expires_at)))
 
     def refresh_if_due(self, lease):
         """Re-authenticate the lease's token when past REFRESH_AT of its life, keeping the lock on the token kept.
@@ -334,6 +344,9 @@ class ConfigLock:
             self.host.warn('the token that held the configuration lock on %s expired at %s; the SBC had already freed the lock'
                            % (self.endpoint, _iso(lease.expires_at)))
             return self._result(False, HOLDER_UNKNOWN, HOLDER_UNKNOWN)
+        if lease.token is None:
+            self._forget_withheld(lease)
+            return self._release_unleased()
         self.use_version_of(lease)
         try:
             outcome = self.client.release(Token(lease.token, lease.expires_at, lease.issued_at))

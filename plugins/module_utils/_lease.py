@@ -330,7 +330,9 @@ class Lease:
             _expect(_optional(data.get(name), _is_number), '%s is not a time' % name)
         _expect(_optional(data.get('token'), lambda value: _is_text(value, 8192)), 'token is not text')
         _expect(_optional(data.get('api_version'), lambda value: _is_text(value, 16)), 'api_version is not text')
-        _expect(data['product'] != 'sbc' or (data.get('token') and data.get('expires_at') is not None), 'an SBC lease without its token')
+        # an SBC lease names its token, except in a shared record that keeps it only on the controller that took it
+        _expect(data['product'] != 'sbc' or ((data.get('token') or data.get('token_withheld') is True) and data.get('expires_at') is not None),
+                'an SBC lease without its token')
         _expect(_optional(data.get('proof'), _valid_proof), 'proof is not one we make')
         holders = data.get('holders', [])
         # '' is the one host of a run whose inventory host name is not known (a module run outside a play)

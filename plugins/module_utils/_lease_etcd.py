@@ -155,10 +155,12 @@ class EtcdLeaseRecord(LeaseRecord):
     """The lease record on etcd (v3 API, etcd 3.4+), shared by every controller that names the same etcd."""
 
     def __init__(self, endpoints, local, ttl=15, ca_path=None, client_cert=None, client_key=None, username=None,
-                 password=None, timeout=5.0, prefix=DEFAULT_PREFIX, warn=None):
+                 password=None, timeout=5.0, prefix=DEFAULT_PREFIX, warn=None, store_token=False):
         """``endpoints``: checked URLs (_options); ``local``: the LeaseStore for this controller's own files;
-        ``ttl``: seconds a guard or a run's liveness outlives its holder. Nothing is sent until first used."""
+        ``ttl``: seconds a guard or a run's liveness outlives its holder; ``store_token``: an SBC lease's token goes into
+        etcd too (else only into the local copy). Nothing is sent until first used."""
         self.local = local
+        self.store_token = store_token
         self.ttl = max(2, int(math.ceil(ttl)))
         self.prefix = prefix if prefix.endswith('/') else prefix + '/'
         self.gateway = _Gateway(endpoints, ca_path, client_cert, client_key, username, password, timeout)
@@ -337,14 +339,37 @@ class EtcdLeaseRecord(LeaseRecord):
         except (ValueError, TypeError, RecursionError) as exc:
             raise OracleError('lease %s in etcd is not a valid lease (%s); remove it (etcdctl del %s)'
                               % (self.etcd_name(key), str(exc)[:120], self._k('lease/' + key)), REASON_LEASE)
+        if lease.product == 'sbc' and lease.token is None:
+            lease.token = self._local_token(lease)
         return lease
+
+    def _local_token(self, lease):
+        """The token of an SBC lease whose token etcd does not hold: this controller's copy has it when this controller
+        took the lock; None for a lease another controller took (it cannot be adopted or given back from here)."""
+        try:
+            local = self.local.read(lease.key, set_aside=False)
+        except OracleError:
+            local = None
+        if local is not None and local.run.same(lease.run) and local.taken_at == lease.taken_at and local.token:
+            return local.token
+        if lease.run.host == socket.gethostname() and lease.run.alive() is not False:
+            raise OracleError('the token of the configuration lock on %s is kept only in lease directory %s, and its copy there is '
+                              'missing or stale; release the lock from the run that holds it, or let the token expire'
+                              % (lease.endpoint, self.local.directory), REASON_LEASE)
+        return None
 
     def write(self, lease):
         """Store ``lease`` (one put). For a run of this host, the first write of a task also (re)creates the run's
         liveness key on an etcd lease of START_GRACE seconds, until the run's keeper takes it over (it may be starting)."""
         self._read_with_guard.pop(lease.key, None)
         name = _b64(self._k('lease/' + lease.key))
-        ops = [{'request_put': {'key': name, 'value': _b64(json.dumps(lease.to_dict(), sort_keys=True))}}]
+        data = lease.to_dict()
+        withheld = lease.product == 'sbc' and not self.store_token
+        if withheld:
+            # the token is a secret that holds the lock: only this controller's copy has it, which must be written first
+            data['token'], data['token_withheld'] = None, True
+            self.local.write(lease)
+        ops = [{'request_put': {'key': name, 'value': _b64(json.dumps(data, sort_keys=True))}}]
         scope = scope_key(lease.run.ident, lease.product, lease.endpoint, lease.user)
         if lease.run.host == socket.gethostname() and scope not in self._alive_marked:
             alive = _b64(self._alive_prefix(lease.run.ident) + scope)
@@ -352,7 +377,8 @@ class EtcdLeaseRecord(LeaseRecord):
         self.gateway.call('kv/txn', {'success': ops})
         if len(ops) > 1:
             self._alive_marked.add(scope)
-        self._copy(self.local.write, lease)
+        if not withheld:
+            self._copy(self.local.write, lease)
 
     def delete(self, key):
         self._read_with_guard.pop(key, None)

@@ -29,7 +29,8 @@ def open_lease_record(lease_options, lease_dir, warn=None, create=True):
     try:
         return EtcdLeaseRecord(lease_options.endpoints, local, ttl=lease_options.ttl, ca_path=lease_options.ca_path,
                                client_cert=lease_options.client_cert, client_key=lease_options.client_key,
-                               username=lease_options.username, password=lease_options.password, warn=warn)
+                               username=lease_options.username, password=lease_options.password, warn=warn,
+                               store_token=lease_options.store_token)
     except BaseException:
         local.close()
         raise

@@ -204,6 +204,8 @@ class LeaseOptions:
         self.client_key = params.get('lease_etcd_client_key') or None
         self.username = params.get('lease_etcd_username') or None
         self.password = params.get('lease_etcd_password') or None
+        #: the SBC token goes into etcd too (other controllers can then adopt or give back a dead run's SBC lock)
+        self.store_token = bool(params.get('lease_etcd_store_token'))
         if self.password and redactor is not None:
             redactor.add(self.password)
         if self.backend != 'etcd':

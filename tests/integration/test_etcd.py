@@ -129,6 +129,11 @@ def test_the_sbc_lock_held_on_one_controller_is_refused_on_another_naming_its_ru
         refused = ctl_b.run('config_lock/hold.yml', extra_vars=dict(wait_seconds=0))
         assert refused.returncode != 0, refused.output
         assert 'lock_held' in refused.output and 'ctl-a' in refused.output, refused.output
+        # the token that holds the lock is a secret: by default etcd has the rest of the lease, ctl-a's own copy the token
+        (stored,) = etcd_leases(etcd)
+        assert stored['token'] is None and stored['token_withheld'] is True and stored['run']['host'] == 'ctl-a', stored
+        local = json.loads(next((tmp_path / 'ctl-a' / 'leases').glob('sbc_*.json')).read_text())
+        assert local['token'] and local['token'] in emulator.secrets()['tokens'], local
     finally:
         release.touch()
         done = holder.finish()

@@ -428,3 +428,43 @@ def test_a_wait_says_what_it_waits_for_at_a_calm_pace(tmp_path):
     assert [line.rsplit('; ', 1)[1] for line in lines] == ['waited 5 s of 60 s', 'waited 25 s of 60 s', 'waited 45 s of 60 s']
     assert all('configuration lock on SBC sbc.test:443, held by another user or session' in line for line in lines)
     assert not any('pw-secret' in line or 'tok-' in line for line in lines)
+
+
+class _TokenKeptElsewhere(LeaseStore):
+    """A shared lease record whose controller that took the lock kept its token to itself (lease_etcd_store_token off)."""
+
+    def read(self, key, set_aside=True):
+        lease = super(_TokenKeptElsewhere, self).read(key, set_aside)
+        if lease is not None:
+            lease.token = None
+        return lease
+
+
+def _withheld_task(tmp_path, sbc, **args):
+    task, module, store = make_task(tmp_path, sbc, **args)
+    store.close()
+    task.store = _TokenKeptElsewhere(str(tmp_path / 'leases'))
+    put_lease(task.store, Run('ctl', 3000, 333))
+    return task, module, task.store
+
+
+def test_a_dead_runs_lock_whose_token_was_kept_elsewhere_is_left_to_the_sbc(tmp_path):
+    sbc = FakeSbc(lock_answers=[_sbc.BUSY])
+    task, module, store = _withheld_task(tmp_path, sbc)
+    with pytest.raises(OracleError) as err:
+        task.acquire()
+    # neither adopted nor given back with a token nobody here has: asked for like any other client, and refused
+    assert err.value.reason == 'lock_held'
+    assert sbc.calls == ['authenticate', ('lock', 'tok-1')]
+    assert any('cannot be adopted or given back from here' in warning and 'lease_etcd_store_token' in warning for warning in module._warnings)
+    assert LeaseStore(str(tmp_path / 'leases')).read(KEY) is None  # a lease nobody can use is not kept
+
+
+def test_giving_back_a_dead_runs_lock_whose_token_was_kept_elsewhere_asks_the_sbc(tmp_path):
+    sbc = FakeSbc(lock_answers=[_sbc.BUSY])
+    task, module, store = _withheld_task(tmp_path, sbc, state='unlocked')
+    with pytest.raises(OracleError) as err:
+        task.release()
+    assert err.value.reason == 'lock_held' and 'not ours to release' in err.value.msg
+    assert sbc.calls == ['authenticate', ('lock', 'tok-1')]
+    assert any('cannot be adopted or given back from here' in warning for warning in module._warnings)

@@ -392,3 +392,48 @@ def test_the_file_backend_never_lapses(tmp_path):
         assert store.liveness_lapsed(lease_of(this_run())) is False
     finally:
         store.close()
+
+
+def _sbc_lease(run):
+    return Lease('sbc', 'sbc.test:443', 'configuration', 'admin', run, token='tok-secret', issued_at=time.time(),
+                 expires_at=time.time() + 600, api_version='v1.2', proof=make_proof('admin', 'pw'), holders=['h1'])
+
+
+def _stored(record, key):
+    import base64
+    import json
+    (kv,) = record._range(record._k('lease/' + key))
+    return json.loads(base64.b64decode(kv['value']))
+
+
+@pytest.mark.parametrize('store_token', [False, True])
+def test_the_sbc_token_goes_into_etcd_only_where_the_operator_asks(etcd_server, tmp_path, store_token):
+    prefix = '/t/%s/' % tmp_path.name
+    here = EtcdLeaseRecord([etcd_server.url], LeaseStore(str(tmp_path / 'here')), prefix=prefix, store_token=store_token)
+    there = EtcdLeaseRecord([etcd_server.url], LeaseStore(str(tmp_path / 'there')), prefix=prefix, store_token=store_token)
+    try:
+        lease = _sbc_lease(Run('controller-b', 4242, 77))  # taken on a controller of its own, whose local copy is "here"
+        here.write(lease)
+        stored = _stored(here, lease.key)
+        assert (stored['token'] == 'tok-secret') is store_token and stored.get('token_withheld', False) is not store_token
+        assert here.read(lease.key).token == 'tok-secret'  # this controller's copy has it
+        # another controller reads the rest of the lease, and the token only where it was stored
+        assert there.read(lease.key).token == ('tok-secret' if store_token else None)
+        assert there.read(lease.key).run.same(lease.run)
+    finally:
+        here.close()
+        there.close()
+
+
+def test_a_withheld_token_whose_local_copy_is_gone_is_a_lease_error_for_the_live_run(record):
+    writer = record()
+    lease = _sbc_lease(this_run())
+    writer.write(lease)
+    writer.local.delete(lease.key)
+    with pytest.raises(OracleError) as caught:
+        writer.read(lease.key)
+    assert caught.value.reason == 'lease_error' and 'kept only in lease directory' in caught.value.msg
+    gone = _sbc_lease(Run(socket.gethostname(), 4242, 1))  # a run of this host that is gone: an orphan without its token
+    writer.write(gone)
+    writer.local.delete(gone.key)
+    assert writer.read(gone.key).token is None

@@ -152,6 +152,13 @@ class Controller:
         env.update(extra or {})
         return env
 
+    def command(self, playbook, inventory='localhost,', forks=None, args=()):
+        """The ``ansible-playbook`` command line of one play (a controller of another host name wraps it)."""
+        command = [str(BIN / 'ansible-playbook'), str(playbook), '-i', str(inventory), '-c', 'local']
+        if forks:
+            command += ['-f', str(forks)]
+        return command + list(args)
+
     def start(self, name, playbook, inventory='localhost,', forks=None, timer=False, extra_env=None, args=()):
         """Start ``ansible-playbook`` in the background, in its own process group; return a Running."""
         self._count += 1
@@ -160,10 +167,7 @@ class Controller:
         timer_path = (self.logs / (stem + '.events.jsonl')) if timer else None
         if timer_path is not None and timer_path.exists():
             timer_path.unlink()
-        command = [str(BIN / 'ansible-playbook'), str(playbook), '-i', str(inventory), '-c', 'local']
-        if forks:
-            command += ['-f', str(forks)]
-        command += list(args)
+        command = self.command(playbook, inventory, forks, args)
         log = open(log_path, 'wb')  # pylint: disable=consider-using-with  # closed by Running.wait
         started = time.perf_counter()
         process = subprocess.Popen(command, cwd=str(self.workdir), env=self.env(timer_path, extra_env), stdin=subprocess.DEVNULL,

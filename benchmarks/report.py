@@ -3,7 +3,7 @@
 import json
 import pathlib
 
-from benchmarks import fanout, handover, pertask, scale
+from benchmarks import etcd, fanout, handover, pertask, scale
 
 
 def _s(value, digits=2):
@@ -71,7 +71,24 @@ def target_rows(results):
             for operation, row in operations.items():
                 rows.append(('5 round trips %s' % product.upper(), '%s = %s' % (operation, _routes(row['expected'])),
                              '%d: %s' % (row['total'], _routes(row['requests'])), _verdict(row['pass'])))
+    shared = results.get('etcd')
+    if shared:
+        for product, row in shared['products'].items():
+            rows.append(('6 etcd %s' % product.upper(), 'hand-over controller A -> B p50 <= %.0f s' % etcd.TARGET_HANDOVER_P50,
+                         'p50 %s, p95 %s (n=%d)' % (_ms(row['handover']['p50']), _ms(row['handover']['p95']), row['handover']['n']),
+                         _verdict(row['pass_handover'])))
+            per = row['pertask']['per_task_s']
+            rows.append(('6 etcd %s' % product.upper(), 'per task etcd <= file + %.0f %% (%d pairs)' % (etcd.TARGET_OVERHEAD * 100, shared['pairs']),
+                         '%s (%s vs %s)' % (_percent(row['pertask']['overhead']), _ms(per['etcd']), _ms(per['file'])),
+                         _verdict(row['pass_overhead'])))
+            rows.append(('6 etcd %s' % product.upper(), 'recovery after SIGKILL of run and keeper <= TTL + 1 s (%.0f s)' % etcd.TARGET_RECOVERY,
+                         'max %s, median %s (n=%d)' % (_s(row['recovery']['max']), _s(row['recovery']['median']), row['recovery']['n']),
+                         _verdict(row['pass_recovery'])))
     return rows
+
+
+def _percent(value):
+    return 'n/a' if value is None else '%+.1f %%' % (value * 100)
 
 
 def _rate(value):
@@ -144,6 +161,22 @@ def markdown(results, meta):
             for operation, row in operations.items():
                 lines.append('| %s | %s | %d (%s) | %d (%s) |' % (
                     product.upper(), operation, row['total'], _routes(row['requests']), row['expected_total'], _routes(row['expected'])))
+    if results.get('etcd'):
+        data = results['etcd']
+        lines += ['', '## 6. etcd lease backend: two controllers, TTL %d s' % data['ttl'], '',
+                  '| product | hand-over A -> B p50 / p95 (n) | plays file / etcd / no task (%d pairs, medians of %d) | per task file / etcd | '
+                  'overhead per task / per play | recovery max / median (n) |' % (data['pairs'], data['repeats']),
+                  '|---|---:|---:|---:|---:|---:|']
+        for product, row in data['products'].items():
+            med, per = row['pertask']['median'], row['pertask']['per_task_s']
+            lines.append('| %s | %s / %s (%d) | %s / %s / %s | %s / %s | %s / %s | %s / %s (%d) |' % (
+                product.upper(), _ms(row['handover']['p50']), _ms(row['handover']['p95']), row['handover']['n'],
+                _s(med['file']), _s(med['etcd']), _s(med['empty']), _ms(per['file']), _ms(per['etcd']),
+                _percent(row['pertask']['overhead']), _percent(row['pertask']['play_overhead']),
+                _s(row['recovery']['max']), _s(row['recovery']['median']), row['recovery']['n']))
+        lines += ['', 'Hand-over: release on one controller -> grant on the other (audit log `ts`), the direction alternating; per task = '
+                  '(play - no-task play) / tasks, the same play on each backend; recovery: SIGKILL of the holder\'s `ansible-playbook` and keeper '
+                  '-> the waiter\'s lock task ends ok on the other controller.']
     return '\n'.join(lines) + '\n'
 
 
@@ -157,7 +190,7 @@ def plot(path, results):
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
 
-    panels = [name for name in ('pertask', 'scale', 'fanout', 'handover', 'roundtrips') if results.get(name)]
+    panels = [name for name in ('pertask', 'scale', 'fanout', 'handover', 'roundtrips', 'etcd') if results.get(name)]
     columns = min(3, max(1, len(panels)))
     rows = (len(panels) + columns - 1) // columns
     figure, axes = plt.subplots(rows, columns, figsize=(6 * columns, 4.5 * rows), squeeze=False)
@@ -260,4 +293,18 @@ def _plot_roundtrips(axis, data):
     axis.set_xticklabels(labels, fontsize=7)
     axis.set_ylabel('HTTP requests')
     axis.set_title('5. round trips per operation')
+    axis.legend(fontsize=8)
+
+
+def _plot_etcd(axis, data):
+    groups = list(data['products'])
+    values = dict((product, {'hand-over p50': row['handover']['p50'], 'hand-over p95': row['handover']['p95'],
+                             'recovery max': row['recovery']['max']}) for product, row in data['products'].items())
+    _bars(axis, groups, ['hand-over p50', 'hand-over p95', 'recovery max'], values,
+          {'hand-over p50': 'tab:blue', 'hand-over p95': 'lightsteelblue', 'recovery max': 'tab:orange'})
+    axis.set_xticklabels(['%s\nper task %s' % (product.upper(), _percent(data['products'][product]['pertask']['overhead'])) for product in groups])
+    axis.axhline(etcd.TARGET_HANDOVER_P50, color='tab:blue', linestyle='dashed', alpha=0.5)
+    axis.axhline(etcd.TARGET_RECOVERY, color='tab:orange', linestyle='dashed', alpha=0.5)
+    axis.set_ylabel('s; dashed: hand-over p50 and recovery targets')
+    axis.set_title('6. etcd backend, two controllers (TTL %d s)' % data['ttl'])
     axis.legend(fontsize=8)

@@ -27,7 +27,7 @@ def smoke(tmp_path_factory):
     env = dict(os.environ, MPLBACKEND='Agg')
     done = subprocess.run([sys.executable, '-m', 'benchmarks', '--smoke', '--products', 'sdm', '--scale-variant', 'module', '--out', str(out)],
                           cwd=str(REPO_ROOT), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          timeout=300, check=False)
+                          timeout=900, check=False)
     output = done.stdout.decode('utf-8', 'replace')
     assert done.returncode == 0, output[-6000:]
     return out, output, json.loads((out / 'results.json').read_text(encoding='utf-8'))
@@ -37,11 +37,11 @@ def test_it_writes_the_table_and_the_plot(smoke):
     out, output, data = smoke
     table = (out / 'results.md').read_text(encoding='utf-8')
     assert '| benchmark | target | measured | verdict |' in table
-    for heading in ('## 1. Per task', '## 2. Scale', '## 3. Many devices', '## 4. Hand-over', '## 5. Round trips'):
+    for heading in ('## 1. Per task', '## 2. Scale', '## 3. Many devices', '## 4. Hand-over', '## 5. Round trips', '## 6. etcd'):
         assert heading in table
         assert heading in output  # the table is also printed
     assert (out / 'results.png').read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
-    assert sorted(data['results']) == ['fanout', 'handover', 'pertask', 'roundtrips', 'scale']
+    assert sorted(data['results']) == ['etcd', 'fanout', 'handover', 'pertask', 'roundtrips', 'scale']
     assert data['meta']['mode'] == 'smoke'
     # the plays that ran are kept for reading
     assert list((out / 'work' / 'pertask' / 'plays').glob('uri-sdm.yml'))
@@ -79,3 +79,16 @@ def test_waiters_on_one_controller_send_nothing_while_waiting(smoke):
     row = smoke[2]['results']['handover']['products']['sdm']['1']
     assert row['local']['n'] == 1 and row['foreign']['n'] == 1
     assert row['local']['rate_while_waiting'] == 0
+
+
+def test_the_etcd_backend_rows_exist_and_its_plays_send_what_the_file_backend_sends(smoke):
+    out, _output, data = smoke
+    table = (out / 'results.md').read_text(encoding='utf-8')
+    rows = [line for line in table.splitlines() if line.startswith('| 6 etcd SDM |')]
+    assert len(rows) == 3, rows  # hand-over, per task, recovery
+    sdm = data['results']['etcd']['products']['sdm']
+    # the lease backend changes nothing the device sees: one pair is login + action + logout twice, on either backend
+    assert sdm['pertask']['requests'] == {'file': {LOGIN: 2, ACTION: 2, LOGOUT: 2}, 'etcd': {LOGIN: 2, ACTION: 2, LOGOUT: 2}, 'empty': {}}
+    assert sdm['handover']['n'] == 1 and len(sdm['handover']['samples']) == 1
+    assert sdm['recovery']['n'] == 1 and len(sdm['recovery']['samples']) == 1
+    assert list((out / 'work' / 'etcd' / 'ctl-b' / 'logs').glob('*-waiter-sdm.log'))  # the waiter ran on the other controller

@@ -23,7 +23,7 @@ AWX_EXAMPLES = REPO_ROOT / 'examples' / 'awx'
 
 
 def credential_type(product):
-    """The credential type ``sbc`` or ``sdm`` as examples/awx/credential_types.yml sends it to AWX.
+    """The credential type ``sbc``, ``sdm`` or ``lease_etcd`` as examples/awx/credential_types.yml sends it to AWX.
 
     Name, kind and description are that playbook's; inputs and injectors are credential_types/oracle_<product>/*.yml.
     """

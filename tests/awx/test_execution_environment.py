@@ -30,11 +30,27 @@ def load_yaml(path):
         return yaml.safe_load(handle)
 
 
+def requirement_lines(path):
+    """The requirement lines of a pip requirements file, with the files it includes (``-r``) read in their place."""
+    requirements = []
+    for line in path.read_text(encoding='utf-8').splitlines():
+        line = line.split('#', 1)[0].strip()
+        if line.startswith('-r '):
+            requirements += requirement_lines(path.parent / line.split(None, 1)[1])
+        elif line:
+            requirements.append(Requirement(line))
+    return requirements
+
+
 def collection_requirements():
     """The names in requirements.txt, e.g. {'requests': Requirement('requests>=2.28.0'), ...}."""
-    lines = (REPO_ROOT / 'requirements.txt').read_text(encoding='utf-8').splitlines()
-    requirements = [Requirement(line.split('#', 1)[0]) for line in lines if line.split('#', 1)[0].strip()]
-    return dict((requirement.name.lower(), requirement) for requirement in requirements)
+    return dict((requirement.name.lower(), requirement) for requirement in requirement_lines(REPO_ROOT / 'requirements.txt'))
+
+
+def ee_requirements():
+    """The names in the file meta/execution-environment.yml gives ansible-builder: requirements.txt and the EE's extras."""
+    return dict((requirement.name.lower(), requirement)
+                for requirement in requirement_lines(REPO_ROOT / load_yaml(META)['dependencies']['python']))
 
 
 @pytest.fixture(scope='module')
@@ -68,8 +84,15 @@ def stage(containerfile, name):
 
 def test_collection_metadata_names_the_runtime_requirements():
     meta = load_yaml(META)
-    assert meta == {'version': 1, 'dependencies': {'python': 'requirements.txt'}}
+    assert meta == {'version': 1, 'dependencies': {'python': 'meta/ee-requirements.txt'}}
     assert (REPO_ROOT / meta['dependencies']['python']).is_file()
+    # The EE gets everything a controller needs, and etcd3gw: AWX with several execution nodes needs the etcd lease
+    # backend, and a job without the library fails with missing_library. A controller outside an EE installs it only
+    # for that backend, so requirements.txt does not list it.
+    wanted = ee_requirements()
+    assert sorted(wanted) == sorted(list(collection_requirements()) + ['etcd3gw'])
+    assert 'etcd3gw' not in collection_requirements()
+    assert wanted['etcd3gw'].specifier.contains('2.7.0'), wanted['etcd3gw']
     # No system packages are needed, so there is no bindep.txt for ansible-builder to find either.
     assert not (REPO_ROOT / 'bindep.txt').exists()
 
@@ -77,7 +100,8 @@ def test_collection_metadata_names_the_runtime_requirements():
 def test_the_artifact_ships_what_ansible_builder_reads(installed_collections):
     installed = installed_collections / 'ansible_collections' / 'oracle_comms' / 'provisioning'
     assert load_yaml(installed / 'meta' / 'execution-environment.yml') == load_yaml(META)
-    assert (installed / 'requirements.txt').read_text(encoding='utf-8') == (REPO_ROOT / 'requirements.txt').read_text(encoding='utf-8')
+    for name in ('requirements.txt', load_yaml(META)['dependencies']['python']):
+        assert (installed / name).read_text(encoding='utf-8') == (REPO_ROOT / name).read_text(encoding='utf-8'), name
 
 
 def test_the_example_matches_this_release():
@@ -122,8 +146,8 @@ def test_the_image_gets_the_collection_and_its_python_requirements(context, imag
     output = run_tool(sys.executable, context / '_build' / 'scripts' / 'introspect.py', 'introspect',
                       '--write-bindep=%s' % bindep_out, '--write-pip=%s' % pip_out, image_collections)
     written = [line for line in pip_out.read_text(encoding='utf-8').splitlines() if line.strip()]
-    wanted = collection_requirements()
-    assert sorted(wanted) == ['defusedxml', 'requests', 'urllib3']
+    wanted = ee_requirements()
+    assert sorted(wanted) == ['defusedxml', 'etcd3gw', 'requests', 'urllib3']
     for name, requirement in wanted.items():
         assert '%s  # from collection oracle_comms.provisioning' % requirement in written, (written, output)
     assert len(written) == len(wanted), written
@@ -139,7 +163,7 @@ def test_introspect_reads_the_collection_metadata_file(context, image_collection
     definition = introspect.CollectionDefinition(installed)
     assert definition.raw == load_yaml(META)
     python, system = introspect.process_collection(installed)
-    assert sorted(python) == sorted(str(requirement) for requirement in collection_requirements().values())
+    assert sorted(python) == sorted(str(requirement) for requirement in ee_requirements().values())
     assert system == []
 
 

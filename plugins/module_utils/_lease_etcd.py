@@ -145,6 +145,13 @@ class _Gateway:
 
 
 def _short(exc):
+    # etcd3gw raises its own error from the requests error: what went wrong is in the chain
+    cause, seen = exc, 0
+    while cause is not None and seen < 5:
+        if type(cause).__name__ in ('SSLError', 'SSLCertVerificationError'):
+            return ('TLS: certificate not trusted or not matching (lease_etcd_ca_path), or a client certificate etcd asks for '
+                    'missing or refused (lease_etcd_client_cert)')
+        cause, seen = cause.__cause__ or cause.__context__, seen + 1
     text = ' '.join(str(exc).split())
     if 'SSLError' in text or 'CERTIFICATE' in text.upper():
         return 'TLS: certificate not trusted or not matching (lease_etcd_ca_path)'

@@ -207,8 +207,12 @@ class DeviceLock:
     def acquire(self, targets):
         try:
             changed = False
-            for target in targets:
+            for index, target in enumerate(targets):
                 changed = self._acquire(target) or changed
+                if index == 0 and len(targets) > 1:
+                    # what is taken stays held while the next devices may be waited for, longer than a task's own
+                    # liveness lasts in a shared lease record: the run's keeper watches the run from now on
+                    self.host.lock_held(self.store, self.options, self.run)
         except OracleError as exc:
             self._give_back()
             if exc.detail is None:

@@ -53,8 +53,11 @@ except ImportError:  # pragma: no cover - only the etcd backend needs it
     HAS_ETCD3GW = False
 
 DEFAULT_PREFIX = '/oracle_comms/provisioning/'
-#: How often a waiter asks etcd whether a lease changed (one small range request on a kept-alive connection).
+#: How often a waiter asks etcd whether a lease changed (one small range request on a kept-alive connection): every
+#: POLL_FOR_CHANGE seconds at first, slowing to POLL_FOR_CHANGE_CAP the longer nothing changes, so that many waiters
+#: (twenty plays behind one lock) do not keep the controller's cores and etcd busy with their questions.
 POLL_FOR_CHANGE = 0.05
+POLL_FOR_CHANGE_CAP = 0.25
 #: The guard's first retry delay and cap while another controller holds it.
 GUARD_RETRY = (0.005, 0.1)
 MAX_LEASE_BYTES = 64 * 1024
@@ -173,6 +176,10 @@ class EtcdLeaseRecord(LeaseRecord):
         self.gateway = _Gateway(endpoints, ca_path, client_cert, client_key, username, password, timeout)
         self._warn = warn or (lambda message: None)
         self._alive_marked = set()
+        #: [etcd lease id, when last kept alive] of the liveness this task put on a lease of its own (START_GRACE)
+        self._grace = None
+        #: {key: seconds}: how often a waiter of this task asks next whether that lease changed
+        self._poll_every = {}
         self._keeper_lease = {}
         self._listed = (None, {})
         #: what the guard's own transaction read, for the first read inside that guard (saves a request per decision)
@@ -278,6 +285,7 @@ class EtcdLeaseRecord(LeaseRecord):
             with self.local.guard(key):
                 yield
             return
+        self._keep_grace()
         name = _b64(self._k('guard/' + key))
         lease_id = self.grant()
         me = _b64('%s %s' % (socket.gethostname(), uuid.uuid4().hex))
@@ -321,6 +329,17 @@ class EtcdLeaseRecord(LeaseRecord):
             stop.set()
             keeper.join()
             self.revoke(lease_id)  # deletes the guard key with it
+
+    def _keep_grace(self):
+        """Keep the liveness this task put on a lease of its own alive while the task goes on (a take that waits for
+        its next devices comes back here each time it looks again), until the run's keeper has moved it to its own."""
+        if self._grace is None or time.monotonic() - self._grace[1] < max(self.ttl, START_GRACE) / 3.0:
+            return
+        self._grace[1] = time.monotonic()
+        try:
+            self.refresh(self._grace[0])
+        except OracleError:
+            pass  # the decision this guard is for fails on its own request
 
     def _keep_guard(self, lease_id, stop):
         while not stop.wait(self.ttl / 3.0):
@@ -380,7 +399,9 @@ class EtcdLeaseRecord(LeaseRecord):
         scope = scope_key(lease.run.ident, lease.product, lease.endpoint, lease.user)
         if lease.run.host == socket.gethostname() and scope not in self._alive_marked:
             alive = _b64(self._alive_prefix(lease.run.ident) + scope)
-            ops.append({'request_put': {'key': alive, 'value': _b64('1'), 'lease': self.grant(max(self.ttl, START_GRACE))}})
+            grace = self.grant(max(self.ttl, START_GRACE))
+            self._grace = [grace, time.monotonic()]
+            ops.append({'request_put': {'key': alive, 'value': _b64('1'), 'lease': grace}})
         self.gateway.call('kv/txn', {'success': ops})
         if len(ops) > 1:
             self._alive_marked.add(scope)
@@ -408,8 +429,9 @@ class EtcdLeaseRecord(LeaseRecord):
         return int(kvs[0]['mod_revision']) if kvs else None
 
     def wait_for_change(self, key, signature, timeout, clock=time.monotonic, sleep=time.sleep):
-        """A bounded poll every POLL_FOR_CHANGE seconds; True once the key's revision changed, or once the liveness of
-        the holder (a run of another host) is gone, so that a waiter recovers an orphan at once.
+        """A bounded poll, every POLL_FOR_CHANGE seconds at first and every POLL_FOR_CHANGE_CAP seconds once the key has
+        not changed for a while (across calls of this task); True once the key's revision changed, or once the liveness
+        of the holder (a run of another host) is gone, so that a waiter recovers an orphan at once.
 
         One transaction per look; a gateway watch would need one stream per key, and this waits on two.
         """
@@ -430,13 +452,14 @@ class EtcdLeaseRecord(LeaseRecord):
             ranges = [answer.get('response_range', {}) for answer in answers]
             found = ranges[0].get('kvs', []) if ranges else []
             now = int(found[0]['mod_revision']) if found else None
-            if now != signature:
-                return True
-            if len(ranges) > 1 and int(ranges[1].get('count', 0) or 0) == 0:
+            if now != signature or (len(ranges) > 1 and int(ranges[1].get('count', 0) or 0) == 0):
+                self._poll_every.pop(key, None)
                 return True
             if clock() >= until:
                 return False
-            sleep(min(POLL_FOR_CHANGE, max(0.0, until - clock())))
+            every = self._poll_every.get(key, POLL_FOR_CHANGE)
+            self._poll_every[key] = min(POLL_FOR_CHANGE_CAP, every * 1.25)
+            sleep(min(every, max(0.0, until - clock())))
 
     def run_alive(self, lease):
         """A run of this host: its process. A run of another host: while a liveness key of it exists in etcd."""

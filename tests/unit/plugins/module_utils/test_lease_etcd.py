@@ -437,3 +437,23 @@ def test_a_withheld_token_whose_local_copy_is_gone_is_a_lease_error_for_the_live
     writer.write(gone)
     writer.local.delete(gone.key)
     assert writer.read(gone.key).token is None
+
+
+def test_a_task_that_goes_on_deciding_keeps_its_own_liveness_until_a_keeper_takes_it(record, monkeypatch):
+    monkeypatch.setattr(_lease_etcd, 'START_GRACE', 3)
+    task_side = record(ttl=2)
+    run = this_run()
+    lease = lease_of(run, 'ID1')
+    task_side.write(lease)
+    scope = scope_key(run.ident, 'sdm', ENDPOINT, 'prov1')
+    grace = _alive_lease(task_side, run, scope)
+    assert grace
+    began = time.monotonic()
+    # a take that holds ID1 and keeps looking at ID2 (no keeper: release_on_exit false, or one still starting)
+    while time.monotonic() - began < 3 * 2:
+        with task_side.guard(lease_of(run, 'ID2').key):
+            pass
+        assert _alive_lease(task_side, run, scope) == grace, 'the liveness of a task still deciding ran out'
+        time.sleep(0.2)
+    # once it stops, its liveness runs out with its lease
+    assert wait_until(lambda: _alive_lease(task_side, run, scope) is None, 3 + 2)

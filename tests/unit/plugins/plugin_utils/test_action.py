@@ -189,3 +189,23 @@ def test_a_held_lock_starts_the_keeper_except_in_check_mode(monkeypatch):
     assert work.warnings == ['keeper warning']
     task({'name': 'x'}, check_mode=True).host().lock_held('store', 'options', 'run')
     assert len(started) == 1
+
+
+def test_one_validator_serves_every_task_of_a_process_and_keeps_nothing_of_one_task_for_the_next(monkeypatch):
+    import copy
+    before = copy.deepcopy(SPEC.argument_spec)
+    first = task({'name': 'a', 'password': SECRET, 'count': 5}).run(lambda params, host, redactor: dict(changed=False, seen=dict(params)))
+    monkeypatch.setenv('DEMO_PASSWORD', 'from-the-environment')
+    second = task({'name': 'b'}).run(lambda params, host, redactor: dict(changed=False, seen=dict(params)))
+    assert _action.validator_for(SPEC) is _action.validator_for(SPEC)
+    assert first['seen']['count'] == 5 and second['seen']['count'] == 2  # the default again, not the last task's value
+    assert second['seen']['name'] == 'b' and second['seen']['password'] == NO_LOG_MASK  # the fallback, read per task
+    assert SECRET not in json.dumps(second)
+    assert SPEC.argument_spec == before  # validating never changed the spec
+
+
+def test_preparing_the_process_never_fails_and_builds_the_validator(monkeypatch):
+    monkeypatch.setattr(_action, '_VALIDATORS', {})
+    monkeypatch.setattr(_action, 'HttpClient', lambda *args, **kwargs: (_ for _ in ()).throw(OracleError('no requests', 'missing_library')))
+    _action.prepare_process(SPEC)  # an HTTP stack that cannot be built here is the task's to report, not the import's
+    assert id(SPEC) in _action._VALIDATORS

@@ -206,6 +206,9 @@ def test_one_validator_serves_every_task_of_a_process_and_keeps_nothing_of_one_t
 
 def test_preparing_the_process_never_fails_and_builds_the_validator(monkeypatch):
     monkeypatch.setattr(_action, '_VALIDATORS', {})
-    monkeypatch.setattr(_action, 'HttpClient', lambda *args, **kwargs: (_ for _ in ()).throw(OracleError('no requests', 'missing_library')))
+    def no_http_stack(*args, **kwargs):
+        raise OracleError('the Python library requests is not installed', 'missing_library')
+
+    monkeypatch.setattr(_action, 'HttpClient', no_http_stack)
     _action.prepare_process(SPEC)  # an HTTP stack that cannot be built here is the task's to report, not the import's
     assert id(SPEC) in _action._VALIDATORS

@@ -149,6 +149,8 @@ class DeviceLock:
         A marker in the lease directory remembers it was said (one file per user and SDM, not per run); the
         per-run markers older versions left are removed when it is first made.
         """
+        if self.store.shared_between_controllers:
+            return  # the lease record keeps jobs of one user apart on every controller that shares it
         marker = '.warned-same-user-%s' % hashlib.sha256(('%s|%s' % (self.endpoint.netloc, self.client.username)).encode()).hexdigest()[:16]
         try:
             os.close(self.store.open_file(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))

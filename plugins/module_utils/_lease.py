@@ -376,6 +376,9 @@ class LeaseRecord:
     are written against this interface so that every backend passes the same suite.
     """
 
+    #: True where every controller that names the record shares it (etcd); False for one controller's directory
+    shared_between_controllers = False
+
     def guard(self, key):
         """A context manager holding the exclusive right to decide about ``key``."""
         raise NotImplementedError

@@ -164,6 +164,8 @@ def _short(exc):
 class EtcdLeaseRecord(LeaseRecord):
     """The lease record on etcd (v3 API, etcd 3.4+), shared by every controller that names the same etcd."""
 
+    shared_between_controllers = True
+
     def __init__(self, endpoints, local, ttl=15, ca_path=None, client_cert=None, client_key=None, username=None,
                  password=None, timeout=5.0, prefix=DEFAULT_PREFIX, warn=None, store_token=False):
         """``endpoints``: checked URLs (_options); ``local``: the LeaseStore for this controller's own files;

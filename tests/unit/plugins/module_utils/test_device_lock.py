@@ -858,3 +858,11 @@ def test_hosts_of_one_run_share_a_device_and_the_last_gives_it_back(tmp_path):
     assert sdm.actions() == [('ID1', 'Lock')]
     last = unlock(task_for('b', state='unlocked'))
     assert last['changed'] is True and sdm.actions() == [('ID1', 'Lock'), ('ID1', 'Unlock')]
+
+
+def test_no_same_user_warning_where_the_lease_record_is_shared_between_controllers(tmp_path, monkeypatch):
+    monkeypatch.setattr(LeaseStore, 'shared_between_controllers', True)  # as the etcd record is
+    task, module, store = make_task(tmp_path, FakeSdm(), device_id=['ID1'])
+    lock(task)
+    assert not [warning for warning in module._warnings if 'belong to the user' in warning]
+    assert not [name for name in os.listdir(store.directory) if name.startswith('.warned')]

@@ -237,7 +237,7 @@ class ConfigLock:
             return None
         self.host.warn('adopted the configuration lock on %s left by %s, which is no longer running (the SBC confirmed that its '
                        'token still holds it)' % (self.endpoint, lease.run.describe()))
-        lease.run = self.run
+        lease.run, lease.taken_at = self.run, time.time()  # taken by this run now (what a lapse of its liveness is compared with)
         lease.holders = [] if self.member is None else [self.member]
         self.refresh_if_due(lease)
         self.store.write(lease)

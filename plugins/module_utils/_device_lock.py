@@ -21,6 +21,7 @@ import contextlib
 import hashlib
 import os
 import re
+import time
 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import (
     REASON_BAD_INPUT,
@@ -350,7 +351,8 @@ class DeviceLock:
                        'holds it)' % (target.label, self.endpoint, left_by, self.client.username))
         for device_id in ids:
             lease = standings[device_id][0]
-            lease.run = self.run
+            if device_id in orphans:
+                lease.run, lease.taken_at = self.run, time.time()  # taken by this run now (what a lapse of its liveness is compared with)
             lease.holders = [] if self.member is None else [self.member]
             self.run_holders.update(lease.holders)
             self.store.write(lease)

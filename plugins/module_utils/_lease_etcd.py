@@ -404,7 +404,12 @@ class EtcdLeaseRecord(LeaseRecord):
             grace = self.grant(max(self.ttl, START_GRACE))
             self._grace = [grace, time.monotonic()]
             ops.append({'request_put': {'key': alive, 'value': _b64('1'), 'lease': grace}})
-        self.gateway.call('kv/txn', {'success': ops})
+        try:
+            self.gateway.call('kv/txn', {'success': ops})
+        except OracleError:
+            if withheld:
+                self._copy(self.local.delete, lease.key)  # the copy names a lock etcd does not know of: not for the lookup
+            raise
         if len(ops) > 1:
             self._alive_marked.add(scope)
         if not withheld:

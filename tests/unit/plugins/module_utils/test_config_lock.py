@@ -468,3 +468,14 @@ def test_giving_back_a_dead_runs_lock_whose_token_was_kept_elsewhere_asks_the_sb
     assert err.value.reason == 'lock_held' and 'not ours to release' in err.value.msg
     assert sbc.calls == ['authenticate', ('lock', 'tok-1')]
     assert any('cannot be adopted or given back from here' in warning for warning in module._warnings)
+
+
+def test_an_adopted_lock_counts_as_taken_when_adopted(tmp_path):
+    sbc = FakeSbc(lock_answers=[_sbc.LOCKED])
+    task, module, store = make_task(tmp_path, sbc)
+    put_lease(store, Run('ctl', 3000, 333))
+    left_at = store.read(KEY).taken_at
+    began = time.time()
+    task.acquire()
+    # a lapse of this run's liveness before the adoption is not one of this lock's
+    assert store.read(KEY).taken_at >= began > left_at - 1

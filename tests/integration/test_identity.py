@@ -8,6 +8,7 @@ however it is spelled (tests/integration/playbooks/identity/).
 
 import json
 import os
+import re
 import time
 
 import pytest
@@ -142,7 +143,8 @@ def test_only_the_credentials_and_hosts_that_took_a_lock_get_it(emulator, tmp_pa
     # admin2 is another client: it asked the SBC, waited, and got neither the lock nor the token
     refused = result('SBC admin2 asks for it')
     msg = failed_with(refused, 'lock_held')
-    assert 'configuration lock on %s is held by another user or session; waited 2 s' % sbc_host in msg, refused
+    # how long it waited is time spent sleeping between tries, which a loaded machine shortens: any whole number
+    assert re.search(r'configuration lock on %s is held by another user or session; waited \d+ s' % re.escape(sbc_host), msg), refused
     assert refused['holder'] != 'us' and refused['locked'] is False and 'token' not in refused and refused['attempts'] >= 2, refused
     failed_with(result('SBC operator asks for it'), 'forbidden')
     # the right user name with a wrong password: one sign-in settles it, without waiting
@@ -158,7 +160,7 @@ def test_only_the_credentials_and_hosts_that_took_a_lock_get_it(emulator, tmp_pa
     assert result('SDM prov1 takes device ID1')['holder'] == {'ID1': 'us'}
     refused = result('SDM prov2 asks for it')
     msg = failed_with(refused, 'lock_held')
-    assert 'device ID1 on SDM %s is held by' % sdm_host in msg and 'waited 2 s' in msg, refused
+    assert 'device ID1 on SDM %s is held by' % sdm_host in msg and re.search(r'waited \d+ s', msg), refused
     assert refused['holder'] == {'ID1': 'unknown'} and refused['locked'] is False and refused['attempts'] >= 2, refused
     impostor = result('SDM prov1 with a wrong password asks for it')
     failed_with(impostor, 'auth_failed')

@@ -206,6 +206,7 @@ def test_one_validator_serves_every_task_of_a_process_and_keeps_nothing_of_one_t
 
 def test_preparing_the_process_never_fails_and_builds_the_validator(monkeypatch):
     monkeypatch.setattr(_action, '_VALIDATORS', {})
+
     def no_http_stack(*args, **kwargs):
         raise OracleError('the Python library requests is not installed', 'missing_library')
 

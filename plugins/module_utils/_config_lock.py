@@ -26,9 +26,9 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease i
     OTHER_RUN,
     OURS,
     Lease,
+    ProofInAdvance,
     Run,
     lease_key,
-    make_proof,
 )
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_open import open_lease_record
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import (
@@ -147,6 +147,7 @@ class ConfigLock:
 
     def _acquire(self):
         token = self.given_token
+        proof = None
         while True:
             self.waiter.attempts += 1
             other_run = None
@@ -175,10 +176,11 @@ class ConfigLock:
                     # No lease, or one taken with other credentials: the SBC decides, as for any other client.
                     if self.host.check_mode:
                         return self._result(True, HOLDER_UNKNOWN, HOLDER_US)
+                    proof = proof or ProofInAdvance(self.client.username, self.client.password, self.run)
                     if token is None or (token is not self.given_token and token.remaining() < FRESH_ENOUGH):
                         token = self.client.authenticate()
                     if self._try_lock(token) == LOCKED:
-                        return self._granted(token)
+                        return self._granted(token, proof.result())
                     holder = HOLDER_FOREIGN
             if not self.waiter.pause(self.store if other_run else None, self.key, lambda: self._waiting_for(other_run)):
                 raise self._held_error(holder, other_run)
@@ -188,10 +190,10 @@ class ConfigLock:
             return self.client.lock(token)  # the caller's token may hold other things: never undone by us
         return undo_if_answer_lost(lambda: self.client.lock(token), lambda: self.client.unlock(token))
 
-    def _granted(self, token):
+    def _granted(self, token, proof):
         lease = Lease('sbc', self.endpoint.netloc, RESOURCE, self.client.username, self.run, token=token.value,
                       issued_at=token.issued_at, expires_at=token.expires_at, api_version=self.client.api_version,
-                      proof=make_proof(self.client.username, self.client.password, self.run), holders=[] if self.member is None else [self.member])
+                      proof=proof, holders=[] if self.member is None else [self.member])
         try:
             self.store.write(lease)
         except OracleError:

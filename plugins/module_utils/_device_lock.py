@@ -37,6 +37,7 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease i
     OTHER_RUN,
     OURS,
     Lease,
+    ProofInAdvance,
     Run,
     lease_key,
     make_proof,
@@ -97,6 +98,8 @@ class DeviceLock:
         self.before = {}
         self.after = {}
         self.taken = []
+        #: the proof of these credentials for the leases this task writes (ProofInAdvance), begun as it asks the SDM
+        self.proof = None
         self.holders = None
         #: the hosts of this run that hold what this task locked (for the result)
         self.run_holders = set()
@@ -137,7 +140,7 @@ class DeviceLock:
         return standings
 
     def _write_leases(self, device_ids):
-        proof = make_proof(self.client.username, self.client.password, self.run)
+        proof = self.proof.result() if self.proof is not None else make_proof(self.client.username, self.client.password, self.run)
         if self.member is not None:
             self.run_holders.add(self.member)
         for device_id in device_ids:
@@ -259,6 +262,7 @@ class DeviceLock:
                     return self._record(ids, HOLDER_UNKNOWN, HOLDER_US, True)
                 else:
                     ours = [device_id for device_id in ids if standings[device_id][1] == OURS]
+                    self.proof = self.proof or ProofInAdvance(self.client.username, self.client.password, self.run)
                     answer = self._send_lock(target)
                     if not answer.done and len(ids) > 1:
                         self._undo_partial(ids, standings)

@@ -12,9 +12,29 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-# imported with the lock core (once per run, in the controller's main process), not in each task's forked worker
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_etcd import EtcdLeaseRecord
+import os
+
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_file import LeaseStore
+
+#: The environment variable that selects the lease backend for every task that does not set ``lease_backend``.
+BACKEND_ENV = 'ORACLE_COMMS_LEASE_BACKEND'
+
+
+def _etcd_record_class():
+    # Imported on first use: etcd3gw and what it pulls in (asyncio, futurist, ...) cost a run that keeps its
+    # leases in files about 90 ms at start and make every fork of a task's worker dearer.
+    from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_etcd import EtcdLeaseRecord
+    return EtcdLeaseRecord
+
+
+def prepare_backend(environ=None):
+    """In ansible-playbook's own process, before it forks the workers of its tasks: import the etcd backend when the
+    environment selects it, so each task's worker inherits it instead of importing it again."""
+    if (environ if environ is not None else os.environ).get(BACKEND_ENV, '').strip() == 'etcd':
+        try:
+            _etcd_record_class()
+        except ImportError:
+            pass  # the task says what is missing (lease_backend needs etcd3gw)
 
 
 def open_lease_record(lease_options, lease_dir, warn=None, create=True):
@@ -27,7 +47,7 @@ def open_lease_record(lease_options, lease_dir, warn=None, create=True):
     if lease_options is None or lease_options.backend != 'etcd':
         return local
     try:
-        return EtcdLeaseRecord(lease_options.endpoints, local, ttl=lease_options.ttl, ca_path=lease_options.ca_path,
+        return _etcd_record_class()(lease_options.endpoints, local, ttl=lease_options.ttl, ca_path=lease_options.ca_path,
                                client_cert=lease_options.client_cert, client_key=lease_options.client_key,
                                username=lease_options.username, password=lease_options.password, warn=warn,
                                store_token=lease_options.store_token)

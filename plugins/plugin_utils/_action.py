@@ -30,6 +30,7 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._endpoin
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import HttpClient, prepare_tls
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import Redactor
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import MEMBER_ENV, RUN_ID_ENV, Run, prepare_run_key
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_open import prepare_backend
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import LockHost
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._run_task import task_result
 from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._keeper import ensure_keeper
@@ -57,6 +58,7 @@ def prepare_process(spec=None):
     prepare_tls()
     try:
         prepare_run_key(Run.current())
+        prepare_backend()
         if spec is not None:
             validator_for(spec).validate({})
         HttpClient(Endpoint('localhost', 443), 'SBC').close()

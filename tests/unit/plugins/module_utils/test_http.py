@@ -76,6 +76,15 @@ def test_preparing_never_fails_and_builds_what_the_environment_names(tmp_path):
     assert any(key[1:2] == (os.path.abspath(path),) for key in _http._CONTEXTS)
 
 
+def test_preparing_loads_the_system_trust_store_only_where_a_product_has_no_ca_file(tmp_path, monkeypatch):
+    path = ca_file(tmp_path)
+    monkeypatch.setattr(_http, '_CONTEXTS', {})
+    _http.prepare_tls({'SBC_CA_PATH': path, 'SDM_CA_PATH': path})
+    assert (True,) not in _http._CONTEXTS and len(_http._CONTEXTS) == 1
+    _http.prepare_tls({'SBC_CA_PATH': path})
+    assert (True,) in _http._CONTEXTS
+
+
 class _Session:
     def __init__(self, *answers):
         self.answers = list(answers)

@@ -21,7 +21,7 @@ REQS="$ROOT/tests/requirements-core$CORE.txt"
 STAMP="$VENV/.compat-stamp"
 # Every unit and integration test and the emulator's smoke tests, less four that are long by design and test
 # nothing of ansible-core that a shorter test here does not (together about 8 minutes; the rest takes about 4 on 2 cores):
-#   - a three-minute session (10 rounds x 19 s) under 60 s tokens. Re-authentication across token lifetimes
+#   - a one-minute session (5 rounds x 15 s) under 20 s tokens. Re-authentication across token lifetimes
 #     runs here in seconds: test_config_lock.py::test_the_lock_survives_token_expiry_under_every_reauthentication_switch
 #     (4 s tokens, real plays) and the keeper's renewal in tests/unit/plugins/plugin_utils/test_keeper.py;
 #   - 20 concurrent plays of one account on one SBC: the 2-play variants ([2-two], [2-shared]) run;

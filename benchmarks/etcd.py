@@ -89,10 +89,11 @@ def etcd_leases(server):
     return [json.loads(base64.b64decode(kv['value'])) for kv in _range(server, PREFIX + 'lease/')]
 
 
-def liveness_ttls(server, host):
-    """The seconds left of the etcd leases that the liveness keys of ``host``'s runs are on (a lease gone meanwhile is left out)."""
+def liveness_ttls(server, host, pid):
+    """The seconds left of the etcd leases that the liveness keys of the run ``pid`` of ``host`` are on (a lease gone meanwhile
+    is left out). Earlier runs of the host, ended, leave theirs on their tasks' start grace until it runs out."""
     ttls = []
-    for kv in _range(server, PREFIX + 'alive/%s:' % host):
+    for kv in _range(server, PREFIX + 'alive/%s:%d:' % (host, pid)):
         if kv.get('lease'):
             # a lease revoked or expired between the two requests answers without a TTL, or with -1
             ttl = int(requests.post(server.url + '/v3/kv/lease/timetolive', json={'ID': kv['lease']}, timeout=5).json().get('TTL', -1))
@@ -101,9 +102,10 @@ def liveness_ttls(server, host):
     return ttls
 
 
-def _kept_alive(server, host):
-    """True once every liveness key of ``host``'s runs is on an etcd lease of at most TTL s: a keeper keeps it (not the start grace)."""
-    ttls = liveness_ttls(server, host)
+def _kept_alive(server, host, pid):
+    """True once every liveness key of the run ``pid`` of ``host`` is on an etcd lease of at most TTL s: a keeper keeps it (not the
+    start grace)."""
+    ttls = liveness_ttls(server, host, pid)
     return bool(ttls) and max(ttls) <= TTL
 
 
@@ -239,7 +241,7 @@ def recovery_trial(emu, server, workdir, endpoints, product, pause, log):
         wait_until(lambda: any(event['event'] == 'grant' for event in emu.audit(instance)), 120, 'the holder on ctl-a to take the lock', watch=[holder])
         wait_until(ctl_a.keepers, 60, 'a keeper on ctl-a', watch=[holder])
         # before its keeper keeps it, a run's liveness lasts the lock task's start grace (60 s): the kill comes after
-        wait_until(lambda: _kept_alive(server, 'ctl-a'), 120, "ctl-a's keeper to keep the run's liveness", interval=0.1, watch=[holder])
+        wait_until(lambda: _kept_alive(server, 'ctl-a', holder.process.pid), 120, "ctl-a's keeper to keep the run's liveness", interval=0.1, watch=[holder])
         waiter = ctl_b.start('waiter-%s' % product, waiter_book, timer=True)
         wait_until(lambda: _started(waiter, 'locked %s' % product), 120, 'the waiter on ctl-b to start waiting', watch=[waiter, holder])
         time.sleep(pause)  # from the task's start to its first look at the etcd lease

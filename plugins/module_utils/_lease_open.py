@@ -47,10 +47,11 @@ def open_lease_record(lease_options, lease_dir, warn=None, create=True):
     if lease_options is None or lease_options.backend != 'etcd':
         return local
     try:
-        return _etcd_record_class()(lease_options.endpoints, local, ttl=lease_options.ttl, ca_path=lease_options.ca_path,
-                               client_cert=lease_options.client_cert, client_key=lease_options.client_key,
-                               username=lease_options.username, password=lease_options.password, warn=warn,
-                               store_token=lease_options.store_token)
+        record_class = _etcd_record_class()
+        return record_class(lease_options.endpoints, local, ttl=lease_options.ttl, ca_path=lease_options.ca_path,
+                            client_cert=lease_options.client_cert, client_key=lease_options.client_key,
+                            username=lease_options.username, password=lease_options.password, warn=warn,
+                            store_token=lease_options.store_token)
     except BaseException:
         local.close()
         raise

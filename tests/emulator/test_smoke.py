@@ -144,11 +144,17 @@ def test_control_switches_faults_reset(emulator):
 
 
 async def _lock_unlock_clients(emu, clients, seconds):
-    """Run ``clients`` keep-alive HTTPS clients, each with its own connection and token, doing lock/unlock cycles."""
+    """Run ``clients`` keep-alive HTTPS clients, each with its own connection and token, doing lock/unlock cycles.
+
+    Every client first gets its token; once all have one, each does at least one cycle and goes on for ``seconds``
+    (reckoned from then, so a machine slow to make 200 TLS connections shortens nothing that is asserted).
+    """
     context = ssl.create_default_context(cafile=emu.ca_cert)
     base = emu.sbc_url() + V
     statuses = {}
-    deadline = time.monotonic() + seconds
+    ready = []
+    all_ready = asyncio.Event()
+    window = {}
 
     async def client(n):
         connector = aiohttp.TCPConnector(ssl=context, limit=1)
@@ -156,11 +162,18 @@ async def _lock_unlock_clients(emu, clients, seconds):
             async with session.post(base + "/auth/token", headers={"Authorization": BASIC_ADMIN}) as response:
                 token = re.search(r"<accessToken>([^<]+)<", await response.text()).group(1)
             headers = {"Authorization": "Bearer " + token}
-            while time.monotonic() < deadline:
+            ready.append(n)
+            if len(ready) == clients:
+                window["deadline"] = time.monotonic() + seconds
+                all_ready.set()
+            await all_ready.wait()
+            while True:
                 for path in ("/configuration/lock", "/configuration/unlock"):
                     async with session.post(base + path, headers=headers) as response:
                         await response.read()
                         statuses[response.status] = statuses.get(response.status, 0) + 1
+                if time.monotonic() >= window["deadline"]:
+                    break
 
     await asyncio.gather(*(client(n) for n in range(clients)))
     return statuses

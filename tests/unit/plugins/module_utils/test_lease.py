@@ -22,6 +22,7 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import (
     Lease,
     LeaseFormatError,
+    ProofInAdvance,
     Run,
     is_lease_key,
     lease_key,
@@ -288,6 +289,25 @@ def test_a_proof_matches_only_its_own_credentials():
     assert proof_matches(proof, 'admin', 'correct-horse-battery')
     assert not proof_matches(proof, 'admin', 'correct-horse-batterz') and not proof_matches(proof, 'admin2', 'correct-horse-battery')
     assert 'correct-horse-battery' not in json.dumps(proof)
+
+
+def test_a_proof_begun_in_advance_is_the_same_proof_on_every_call():
+    pending = ProofInAdvance('admin', 'correct-horse-battery')
+    proof = pending.result()
+    assert pending.result() is proof
+    assert proof_matches(proof, 'admin', 'correct-horse-battery') and not proof_matches(proof, 'admin', 'other')
+
+
+def test_a_proof_begun_in_advance_raises_what_making_it_raised(monkeypatch):
+    from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _lease
+
+    def failing(*_args):
+        raise MemoryError('no memory for scrypt')
+
+    monkeypatch.setattr(_lease, 'make_proof', failing)
+    pending = ProofInAdvance('admin', 'pw')
+    with pytest.raises(MemoryError):
+        pending.result()
 
 
 def test_who_took_a_lease():

@@ -1,0 +1,26 @@
+"""Which lease record a task opens, and what a run imports for it."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+import ansible_collections
+
+PROBE = '''
+import sys
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _lease_open
+_lease_open.prepare_backend({"ORACLE_COMMS_LEASE_BACKEND": sys.argv[1]})
+print(sorted(name.rsplit(".", 1)[-1] for name in sys.modules if name.endswith("._lease_etcd") or name == "etcd3gw"))
+'''
+
+
+@pytest.mark.parametrize('backend,imported', [('file', []), ('', []), ('etcd', ['_lease_etcd', 'etcd3gw'])])
+def test_the_etcd_backend_is_imported_only_where_the_environment_selects_it(backend, imported):
+    # a fresh interpreter: this one may have imported the etcd backend for other tests
+    root = os.path.dirname(list(ansible_collections.__path__)[0])
+    done = subprocess.run([sys.executable, '-c', PROBE, backend], env=dict(os.environ, PYTHONPATH=root), capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == repr(imported)

@@ -109,8 +109,16 @@ class _Gateway:
         for client in self._clients:
             client.session.close()
 
-    def _authenticate(self, client):
-        answer = client.post(client.get_url('auth/authenticate'), json={'name': self._username, 'password': self._password})
+    def _authenticate(self, client, endpoint):
+        try:
+            answer = client.post(client.get_url('auth/authenticate'), json={'name': self._username, 'password': self._password})
+        except (etcd_exceptions.ConnectionFailedError, etcd_exceptions.ConnectionTimeoutError):
+            raise  # the next endpoint may answer
+        except etcd_exceptions.Etcd3Exception as exc:
+            # said as what it is, not as a refusal of the request it was made for
+            raise OracleError('etcd at %s did not accept user %s (%s); check lease_etcd_username and lease_etcd_password '
+                              '(ORACLE_COMMS_ETCD_USERNAME, ORACLE_COMMS_ETCD_PASSWORD)' % (endpoint, self._username, _etcd_says(exc)),
+                              REASON_LEASE)
         client.session.headers['Authorization'] = answer['token']
 
     def call(self, path, body):
@@ -122,7 +130,7 @@ class _Gateway:
             try:
                 for again in (True, False):
                     if self._username and 'Authorization' not in client.session.headers:
-                        self._authenticate(client)
+                        self._authenticate(client, self.endpoints[index])
                     try:
                         answer = client.post(client.get_url(path), json=body)
                         break
@@ -139,12 +147,24 @@ class _Gateway:
                 problems.append('%s: %s' % (self.endpoints[index], _short(exc)))
             except etcd_exceptions.Etcd3Exception as exc:
                 raise OracleError('etcd at %s refused %s (%s); check lease_etcd_username/password and the user\'s role'
-                                  % (self.endpoints[index], path, _short(exc)), REASON_LEASE)
+                                  % (self.endpoints[index], path, _etcd_says(exc)), REASON_LEASE)
             except ValueError as exc:
                 raise OracleError('etcd at %s answered %s with something that is not JSON (%s)'
                                   % (self.endpoints[index], path, _short(exc)), REASON_LEASE)
         raise OracleError('etcd cannot be reached (%s); check lease_etcd_endpoints and that etcd runs'
                           % '; '.join(problems), REASON_LEASE)
+
+
+def _etcd_says(exc):
+    """What etcd's gateway said of a refusal (the ``error`` of its JSON answer), else :func:`_short` of ``exc``."""
+    try:
+        said = json.loads(getattr(exc, 'detail_text', None) or '')
+        text = said.get('error') or said.get('message') if isinstance(said, dict) else None
+    except ValueError:
+        text = None
+    if isinstance(text, str) and text.strip():
+        return ' '.join(text.split())[:160]
+    return _short(exc)
 
 
 def _short(exc):

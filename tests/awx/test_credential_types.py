@@ -383,7 +383,7 @@ def test_a_job_keeps_its_lease_in_a_tls_etcd_with_nothing_but_the_injected_envir
     # the system trust store does not know etcd's CA: the module ends the handshake, and says it was TLS
     ({'ca_cert': ''}, 'TLS: certificate not trusted', 'rejected connection'),
     # etcd's authentication, with no anonymous client
-    ({'password': 'not-the-password'}, 'check lease_etcd_username/password', None),
+    ({'password': 'not-the-password'}, 'check lease_etcd_username and lease_etcd_password', None),
     ({'username': '', 'password': ''}, 'check lease_etcd_username/password', None),
 ], ids=['no-client-cert', 'no-ca', 'wrong-password', 'no-user'])
 def test_each_lease_store_setting_reaches_the_module(emulator, installed_collections, secured_etcd, tmp_path, changes, problem, etcd_log):

@@ -282,6 +282,13 @@ def test_an_etcd_with_authentication(tmp_path):
         with pytest.raises(OracleError) as caught:
             anonymous.read(lease.key)
         assert caught.value.reason == 'lease_error'
+        wrong = EtcdLeaseRecord([etcd.url], LeaseStore(str(tmp_path / 'c')), username='root', password='not-rootpw')
+        with pytest.raises(OracleError) as caught:
+            wrong.read(lease.key)
+        assert caught.value.reason == 'lease_error'
+        assert caught.value.msg.startswith('etcd at %s did not accept user root (' % etcd.url), caught.value.msg
+        assert 'check lease_etcd_username and lease_etcd_password' in caught.value.msg and 'not-rootpw' not in caught.value.msg
+        wrong.close()
         signed_in = EtcdLeaseRecord([etcd.url], LeaseStore(str(tmp_path / 'b')), username='root', password='rootpw')
         signed_in.write(lease)
         assert signed_in.read(lease.key).to_dict() == lease.to_dict()

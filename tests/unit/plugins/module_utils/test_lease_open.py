@@ -16,8 +16,13 @@ print(sorted(name.rsplit(".", 1)[-1] for name in sys.modules if name.endswith(".
 '''
 
 
-@pytest.mark.parametrize('backend,imported', [('file', []), ('', []), ('etcd', ['_lease_etcd', 'etcd3gw'])])
-def test_the_etcd_backend_is_imported_only_where_the_environment_selects_it(backend, imported):
+@pytest.mark.parametrize('backend,imported', [
+    ('file', []),
+    # unset: a task may still select etcd by its own lease_backend option, and its worker must not import etcd3gw again
+    ('', ['_lease_etcd', 'etcd3gw']),
+    ('etcd', ['_lease_etcd', 'etcd3gw']),
+])
+def test_the_run_imports_the_etcd_backend_for_its_workers_unless_the_environment_selects_files(backend, imported):
     # a fresh interpreter: this one may have imported the etcd backend for other tests
     root = os.path.dirname(list(ansible_collections.__path__)[0])
     done = subprocess.run([sys.executable, '-c', PROBE, backend], env=dict(os.environ, PYTHONPATH=root), capture_output=True, text=True,

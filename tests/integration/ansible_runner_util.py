@@ -30,8 +30,15 @@ class Play:
     def output(self):
         return self.stdout + self.stderr
 
+    def failures(self):
+        """The lines that say why the play failed (``fatal:``, ``FAILED``, ``ERROR!``), each cut to 400 characters."""
+        pattern = re.compile(r'^(fatal: |failed: |\[ERROR\]|ERROR!|.*FAILED!)')
+        return [line[:400] for line in self.output.splitlines() if pattern.match(line)]
+
     def __repr__(self):
-        return 'Play(rc=%s)\n--- stdout\n%s\n--- stderr\n%s' % (self.returncode, self.stdout[-6000:], self.stderr[-3000:])
+        # pytest cuts a long assertion message to its first lines: the reason comes first
+        return 'Play(rc=%s; %s)\n--- stdout\n%s\n--- stderr\n%s' % (
+            self.returncode, ' | '.join(self.failures()) or 'no failed task', self.stdout[-6000:], self.stderr[-3000:])
 
 
 def play_env(emulator, workdir, lease_dir, sbc_user, sdm_user, release_on_exit=None, collections=None, clean=False):

@@ -100,10 +100,10 @@ def record(row, seconds, **detail):
     (MATRIX / (slug + '.json')).write_text(json.dumps(dict(row=row, held_after_fault_s=round(seconds, 3), **detail)) + '\n')
 
 
-def start_holding(runner, tmp_path, emu, **extra_vars):
+def start_holding(runner, tmp_path, emu, env=None, **extra_vars):
     """Start a session that holds the lock until interrupted; return the process once its tasks run."""
     marker = tmp_path / 'started'
-    process = runner.start(SESSION, extra_vars=dict({'work': 'hold', 'marker': str(marker), 'hold_seconds': 120}, **extra_vars))
+    process = runner.start(SESSION, extra_vars=dict({'work': 'hold', 'marker': str(marker), 'hold_seconds': 120}, **extra_vars), env=env)
     assert wait_until(marker.exists, 90), runner.finish(process, timeout=5)
     return process
 
@@ -253,8 +253,10 @@ def test_concurrent_plays_on_one_sbc_never_hold_it_together(emulator, tmp_path, 
         # two accounts: two controllers; one shared account: one controller (its lease record keeps them apart)
         workdir = tmp_path / ('controller%d' % index if accounts == 'two' else 'controller')
         runners.append(PlaybookRunner(emulator, workdir, sbc_user=user))
-    started = [runner.start(SESSION, extra_vars={'wait_seconds': 240, 'hold_seconds': 0}) for runner in runners]
-    finished = [runner.finish(process, timeout=300) for runner, process in zip(runners, started)]
+    # 20 plays take turns in about 140 s on 2 idle cores and 280 s under the whole suite: the last one waits
+    # for all the others, so its deadline is far beyond either (a deadline, not a pause: it ends when the plays do)
+    started = [runner.start(SESSION, extra_vars={'wait_seconds': 900, 'hold_seconds': 0}) for runner in runners]
+    finished = [runner.finish(process, timeout=1000) for runner, process in zip(runners, started)]
     assert all(play.returncode == 0 for play in finished), [play for play in finished if play.returncode]
     kinds = [event['event'] for event in emulator.audit('sbc1')]
     assert kinds == ['grant', 'release'] * plays, kinds
@@ -358,9 +360,11 @@ def test_nothing_on_the_controller_survives_then_the_next_run_recovers_the_lock(
 
 
 def test_without_the_lease_path_the_sbc_frees_the_lock_when_its_token_expires(tmp_path):
-    with start_emulator(tmp_path / 'emu', '--token-ttl', '5') as emu:
+    with start_emulator(tmp_path / 'emu', '--token-ttl', '10') as emu:
+        # the operator says how long this SBC's tokens live, so that the next run renews its own in time
+        lifetime = {'SBC_TOKEN_LIFETIME': '10'}
         runner = PlaybookRunner(emu, tmp_path / 'controller')
-        process = start_holding(runner, tmp_path, emu, hold_seconds=60)
+        process = start_holding(runner, tmp_path, emu, env=lifetime, hold_seconds=60)
         fault = time.time()
         for keeper in keepers(runner.lease_dir):
             os.kill(keeper, signal.SIGKILL)
@@ -368,13 +372,13 @@ def test_without_the_lease_path_the_sbc_frees_the_lock_when_its_token_expires(tm
         runner.finish(process, timeout=60)
         for path in runner.lease_dir.iterdir():  # a fresh container: the lease record is gone with it
             path.unlink()
-        assert wait_until(lambda: not emu.sbc_lock_state()['held'], 10)
+        assert wait_until(lambda: not emu.sbc_lock_state()['held'], 30)
         assert [event['event'] for event in emu.audit('sbc1')][-1] == 'expire'
         held = released_at(emu) - fault
-        again = runner.run(SESSION, extra_vars={'wait_seconds': 10})
+        again = runner.run(SESSION, extra_vars={'wait_seconds': 10}, env=lifetime)
         assert again.returncode == 0, again
         assert_clean(emu, [runner])
-    record('controller torn down, lease path lost (SBC token lifetime 5 s here, 600 s on a real SBC)', held,
+    record('controller torn down, lease path lost (SBC token lifetime 10 s here, 600 s on a real SBC)', held,
            how='the SBC, when the token expired')
 
 

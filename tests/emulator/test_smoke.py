@@ -203,7 +203,7 @@ def test_stops_on_sigterm_and_max_lifetime(tmp_path):
         emu.process.send_signal(signal.SIGTERM)
         assert emu.process.wait(timeout=10) == 0
     command = [sys.executable, "-m", "emulator", "--ca-dir", str(tmp_path / "b"), "--max-lifetime", "1"]
-    started = time.monotonic()
-    done = subprocess.run(command, cwd=str(REPO_ROOT), capture_output=True, timeout=20, check=False)
-    assert done.returncode == 0 and time.monotonic() - started < 10
+    # stopping by itself is the point; the timeout only keeps a hang from stalling the suite (start-up takes 20 s under load)
+    done = subprocess.run(command, cwd=str(REPO_ROOT), capture_output=True, timeout=180, check=False)
+    assert done.returncode == 0 and b"max lifetime of 1s reached" in done.stderr, done
     assert len(done.stdout.decode().splitlines()) == 1

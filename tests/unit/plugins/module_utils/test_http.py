@@ -251,7 +251,7 @@ def test_timeout_bounds_the_whole_answer_of_a_device_that_drips_it(device, idemp
     elapsed = time.monotonic() - started
     assert error.reason == 'network'
     assert error.msg.startswith('no complete answer from 127.0.0.1:%d within 1 s; ' % dripping.port), error.msg
-    assert 0.9 <= elapsed < 3.0, elapsed  # the deadline, plus room for a loaded machine; 10 s without it
+    assert 0.9 <= elapsed < 5.5, elapsed  # the deadline, plus room for a loaded machine; 10 s without it
     assert dripping.requests == 1  # no time was left for a retry
 
 
@@ -260,14 +260,14 @@ def test_a_device_that_never_answers_gives_no_answer_within_the_timeout(device):
     started = time.monotonic()
     error = failure(lambda: silent.client(timeout=0.5).request('POST', 'rest/v1.2/configuration/lock'))
     assert error.reason == 'network' and error.msg.startswith('no answer from 127.0.0.1:%d within 0.5 s; ' % silent.port), error.msg
-    assert time.monotonic() - started < 2.5
+    assert time.monotonic() - started < 10  # the deadline and room for a loaded machine; 30 s without it
 
 
 def test_the_timeout_keyword_of_one_call_is_its_total(device):
     silent = device(lambda conn, n: silent.stop.wait(30))
     started = time.monotonic()
     error = failure(lambda: silent.client(timeout=30).request('POST', 'rest/v1.3/admin/logout', timeout=0.5))
-    assert 'within 0.5 s' in error.msg and time.monotonic() - started < 2.5
+    assert 'within 0.5 s' in error.msg and time.monotonic() - started < 10  # 30 s with the client's own timeout
 
 
 def test_retries_of_an_idempotent_call_end_at_the_deadline_with_the_last_answer(device):
@@ -277,7 +277,7 @@ def test_retries_of_an_idempotent_call_end_at_the_deadline_with_the_last_answer(
     started = time.monotonic()
     response = client.request('POST', 'rest/v1.2/auth/token', idempotent=True)
     assert response.status_code == 503 and response.text == 'busy'  # the last answer, for the caller to explain
-    assert time.monotonic() - started < 3.5
+    assert time.monotonic() - started < 10  # the deadline and room for a loaded machine; minutes for 100 tries
     assert 2 < busy.requests < 100 and all(seconds <= 2.1 for seconds in sleeps)
 
 
@@ -485,6 +485,6 @@ def test_through_a_proxy_the_pool_is_ours_and_the_deadline_holds(device, monkeyp
         started = time.monotonic()
         error = failure(lambda: dripping.client(timeout=1).request('POST', 'rest/v1.2/auth/token', idempotent=True))
         assert error.msg.startswith('no complete answer from 127.0.0.1:%d within 1 s; ' % dripping.port), error.msg
-        assert time.monotonic() - started < 3.0 and proxy.tunnels == 2
+        assert time.monotonic() - started < 5.5 and proxy.tunnels == 2  # 9 s without the deadline
     finally:
         proxy.close()

@@ -136,7 +136,7 @@ def test_an_unreachable_etcd_is_a_lease_error_at_once(tmp_path):
             with record.guard(lease_of(this_run()).key):
                 pass
     assert caught.value.reason == 'lease_error' and 'cannot be reached' in caught.value.msg
-    assert time.monotonic() - began < 5
+    assert time.monotonic() - began < 10  # at once: no retrying until some longer deadline
     record.close()
 
 
@@ -172,8 +172,8 @@ def test_a_run_whose_keeper_died_is_an_orphan_within_the_ttl(record):
     began = time.monotonic()
     assert other_side.run_alive(lease) is True
     # nobody refreshes it any more: the keeper was killed
-    assert wait_until(lambda: other_side.run_alive(lease) is False, 2 + 2)
-    assert time.monotonic() - began <= 2 + 1.5
+    assert wait_until(lambda: other_side.run_alive(lease) is False, 30)
+    assert time.monotonic() - began <= 2 + 4  # the TTL, and etcd's and a loaded machine's delays; not a longer timer of ours
 
 
 def _alive_lease(record, run, scope):
@@ -215,7 +215,7 @@ def test_a_waiter_behind_another_hosts_run_wakes_when_that_run_dies(record):
     threading.Timer(0.3, lambda: keeper_side.end_run_alive(scope)).start()
     began = time.monotonic()
     assert waiter.wait_for_change(lease.key, waiter.signature(lease.key), 30) is True
-    assert 0.25 <= time.monotonic() - began < 5
+    assert 0.25 <= time.monotonic() - began < 15  # woken by the change, not by the 30 s deadline
     assert waiter.classify(waiter.read(lease.key), this_run()) == ORPHAN
 
 
@@ -248,8 +248,8 @@ def test_a_guard_whose_holder_was_killed_is_free_within_the_ttl(record):
         waiter = threading.Thread(target=lambda: (record(ttl=2).guard(key).__enter__(), got.set()))
         waiter.daemon = True
         waiter.start()
-        assert got.wait(2 + 3)
-        assert time.monotonic() - began <= 2 + 1.5
+        assert got.wait(30)
+        assert time.monotonic() - began <= 2 + 4  # the TTL, and etcd's and a loaded machine's delays; not a longer timer of ours
     finally:
         if holder.is_alive():
             os.kill(holder.pid, signal.SIGKILL)
@@ -342,7 +342,7 @@ def test_the_lease_lookup_reads_the_local_copy_of_an_etcd_lease(record):
 def test_a_guard_taken_although_its_answer_was_lost_is_ours(etcd_server, tmp_path):
     from etcd3gw import exceptions as etcd_exceptions
     port = etcd_server.url.rsplit(':', 1)[1]
-    record = EtcdLeaseRecord([etcd_server.url, 'http://localhost:%s' % port], LeaseStore(str(tmp_path / 'l')), ttl=2,
+    record = EtcdLeaseRecord([etcd_server.url, 'http://localhost:%s' % port], LeaseStore(str(tmp_path / 'l')), ttl=10,
                              prefix='/t/%s/' % tmp_path.name)
     first = record.gateway._clients[0]
     real_post = first.post
@@ -363,7 +363,7 @@ def test_a_guard_taken_although_its_answer_was_lost_is_ours(etcd_server, tmp_pat
     began = time.monotonic()
     with record.guard(lease.key):
         assert lost and record.read(lease.key).to_dict() == lease.to_dict()
-    assert time.monotonic() - began < 2  # not waiting for its own guard to expire
+    assert time.monotonic() - began < 7  # not waiting for its own guard to expire (10 s), with room for a loaded machine
     record.close()
 
 
@@ -463,4 +463,4 @@ def test_a_task_that_goes_on_deciding_keeps_its_own_liveness_until_a_keeper_take
         assert _alive_lease(task_side, run, scope) == grace, 'the liveness of a task still deciding ran out'
         time.sleep(0.2)
     # once it stops, its liveness runs out with its lease
-    assert wait_until(lambda: _alive_lease(task_side, run, scope) is None, 3 + 2)
+    assert wait_until(lambda: _alive_lease(task_side, run, scope) is None, 30)

@@ -3,8 +3,9 @@
 meta/runtime.yml says ``requires_ansible: '>=2.18.0'``; .venv runs the newest core (2.21). tools/compat.sh
 makes .venv/core2.18 (ansible-core 2.18 at its newest patch, pinned in tests/requirements-core2.18.txt) and
 runs tests/unit and the integration tests that exercise ansible-core with it (the script lists and prints what
-it leaves to the main run), on their own pytest-xdist workers, while this check occupies one worker of the main run. It fails when any of those tests fails, when the
-plays would not run 2.18's ansible-playbook, or when requires_ansible no longer names the core tested here.
+it leaves to the main run), on their own pytest-xdist workers, while this check occupies one worker of the main
+run. It fails when any of those tests fails, when the plays would not run 2.18's ansible-playbook, or when
+requires_ansible no longer names the core tested here.
 The tests tools/compat.sh lists as known to fail on that core are not run, and each becomes a warning here.
 """
 

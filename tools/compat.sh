@@ -30,9 +30,9 @@ STAMP="$VENV/.compat-stamp"
 #   - CORE_INDEPENDENT: what they test lies below the module and the plugins, in code that calls nothing of
 #     ansible-core: several controllers sharing etcd, etcd down or restarted, a controller killed (the etcd
 #     record's own logic; the role on the etcd record and the refusals naming another controller's run do
-#     run here), hostile hosts and API versions (parsed before any request; other bad input runs here), and
-#     the emulator's smoke tests. With them this run took 735 s inside the main suite (load average 16 on
-#     2 cores); without them, 786 tests in 350 s alone.
+#     run here); hostile hosts and API versions, other spellings of one device (our parser; other bad input
+#     runs here); every wording of a device's answers and every re-authentication mode (one of each runs
+#     here); the lease directory's defences (file handling of our own); and the emulator's smoke tests.
 COMPAT_TESTS=(tests/unit tests/integration)
 LONG=(
     "tests/integration/test_lock_session.py::test_a_session_longer_than_the_token_keeps_its_lock"
@@ -49,6 +49,13 @@ CORE_INDEPENDENT=(
     "tests/integration/test_etcd.py::test_the_same_play_runs_on_both_backends_and_its_cost_is_reported"
     "tests/integration/test_bad_input.py::test_hostile_hosts_are_refused_before_any_request"
     "tests/integration/test_bad_input.py::test_hostile_api_versions_are_refused_before_any_request"
+    "tests/integration/test_identity.py::test_two_runs_of_one_account_exclude_each_other_however_the_device_is_spelled"
+    "tests/integration/test_identity.py::test_adopting_a_lock_a_gone_run_left_asks_the_device"
+    "tests/integration/test_identity.py::test_a_session_longer_than_the_token_keeps_the_lock_under_every_reauthentication"
+    "tests/integration/test_identity.py::test_giving_back_a_free_lock_is_ok_under_every_423_text"
+    "tests/integration/test_config_lock.py::test_every_423_shape_and_text_is_understood"
+    "tests/integration/test_device_lock.py::test_every_lock_foreign_status_is_waited_for_then_reported"
+    "tests/integration/test_lease_dir.py"
 )
 # KNOWN TO FAIL on ansible-core 2.18: not run here, and printed as such on every run (the CI check turns each
 # into a warning in pytest's summary); docs/development.md, "Compatibility", says why each one is here.

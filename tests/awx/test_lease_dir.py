@@ -54,6 +54,18 @@ def _of_container(lease_dir):
     return found
 
 
+def _kill(pids):
+    """SIGKILL each of ``pids`` that still exists; return those that did."""
+    killed = []
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+        except OSError:
+            pass
+    return killed
+
+
 def job(runner, container, lease_dir, timeout=120, **extra_vars):
     """Run tests/awx/plays/job.yml as a job in ``container`` (its host name), leases in ``lease_dir``."""
     env = runner.env(ORACLE_COMMS_LEASE_DIR=lease_dir,
@@ -140,14 +152,16 @@ def test_shared_lease_directory_next_job_recovers_a_torn_down_jobs_lock(emulator
         [keeper] = keepers(shared)
     finally:
         # a torn-down container ends every process in it: the run, its keeper, and the workers Ansible forked
-        # into sessions of their own (which a kill of the run's process group would leave running)
-        container = [torn.pid] + _of_container(shared) + list(keepers(shared))
-        for pid in container:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
+        # into sessions of their own (which a kill of the run's process group would leave running). The run
+        # goes first, so that it forks no worker after the look at /proc (one that did lived on, stuck for ever
+        # on a pipe to the dead run); then whatever is left, until nothing is.
+        _kill([torn.pid])
         torn.wait(timeout=30)
+        _kill(list(keepers(shared)))
+        deadline = time.monotonic() + 30
+        while _kill(_of_container(shared)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _of_container(shared), 'processes of the torn-down container lived on: %r' % _of_container(shared)
     torn_down = time.time()
     assert emulator.sbc_lock_state()['held'] and keeper
     status, output = job(runner, 'automation-job-42-fghij', shared, wait_seconds=40)

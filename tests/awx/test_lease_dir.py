@@ -161,7 +161,7 @@ def test_shared_lease_directory_next_job_recovers_a_torn_down_jobs_lock(emulator
         deadline = time.monotonic() + 30
         while _kill(_of_container(shared)) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert not _of_container(shared), 'processes of the torn-down container lived on: %r' % _of_container(shared)
+    assert not _of_container(shared), 'processes of the torn-down container lived on: %r' % _of_container(shared)
     torn_down = time.time()
     assert emulator.sbc_lock_state()['held'] and keeper
     status, output = job(runner, 'automation-job-42-fghij', shared, wait_seconds=40)

@@ -29,3 +29,22 @@ def test_the_run_imports_the_etcd_backend_for_its_workers_unless_the_environment
                           timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == repr(imported)
+
+
+def test_a_run_without_etcd3gw_starts_and_a_task_selecting_etcd_says_what_is_missing(tmp_path):
+    probe = '''
+import sys
+sys.modules["etcd3gw"] = sys.modules["etcd3gw.client"] = None  # as on a controller where it is not installed
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _lease_open, _options
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import OracleError
+_lease_open.prepare_backend({})
+try:
+    _lease_open.open_lease_record(_options.LeaseOptions({"lease_backend": "etcd", "lease_etcd_endpoints": ["http://127.0.0.1:1"]}), sys.argv[1])
+except OracleError as exc:
+    print(exc.reason)
+'''
+    root = os.path.dirname(list(ansible_collections.__path__)[0])
+    done = subprocess.run([sys.executable, '-c', probe, str(tmp_path / 'leases')],
+                          env=dict(os.environ, PYTHONPATH=root), capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == 'missing_library'

@@ -15,6 +15,7 @@ __metaclass__ = type
 import time
 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import (
+    REASON_AUTH,
     REASON_LOCK_HELD,
     REASON_LOCK_LOST,
     OracleError,
@@ -32,13 +33,11 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease i
 )
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_open import open_lease_record
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import (
-    HELD_BY_OTHER,
     HOLDER_FOREIGN,
     HOLDER_NOBODY,
     HOLDER_OTHER_RUN,
     HOLDER_UNKNOWN,
     HOLDER_US,
-    NOT_HELD,
     RELEASED,
     Waiter,
     lock_result,
@@ -187,7 +186,8 @@ class ConfigLock:
 
     def _try_lock(self, token):
         if token is self.given_token:
-            return self.client.lock(token)  # the caller's token may hold other things: never undone by us
+            # the caller's token may hold other things: never undone by us
+            return self._given_token_call(token, lambda: self.client.lock(token))
         return undo_if_answer_lost(lambda: self.client.lock(token), lambda: self.client.unlock(token))
 
     def _granted(self, token, proof):
@@ -323,20 +323,26 @@ class ConfigLock:
         return result
 
     def _release_unleased(self):
-        """No lease of ours: only the SBC can say whether the lock is free, and it never gives up another client's lock."""
-        if self.given_token is not None:
-            outcome = self.client.release(self.given_token)
-        else:
-            # A new token holds nothing, so only taking the lock can tell free from held (and free is given back at once).
-            token = self.client.authenticate()
-            outcome = HELD_BY_OTHER
-            if self.client.lock(token) == LOCKED:
-                self.client.unlock(token)
-                outcome = NOT_HELD
-        if outcome == HELD_BY_OTHER:
-            raise OracleError('configuration lock on %s is held by another user or session; it is not ours to release, so it '
-                              'was left untouched' % self.endpoint, REASON_LOCK_HELD, detail={'holder': HOLDER_FOREIGN, 'locked': False})
-        return self._result(outcome == RELEASED, HOLDER_US if outcome == RELEASED else HOLDER_NOBODY, HOLDER_NOBODY)
+        """No lease of ours: an unlock with the token at hand (a given one, else a new one, which holds nothing) says
+        whether there was anything of ours to give back, and sometimes who holds the lock. Never a lock request."""
+        token = self.given_token or self.client.authenticate()
+        outcome, holder = self._given_token_call(token, lambda: self.client.release(token))
+        if outcome == RELEASED:
+            return self._result(True, HOLDER_US if token is self.given_token else HOLDER_UNKNOWN, HOLDER_NOBODY)
+        return self._result(False, holder, holder)
+
+    def _given_token_call(self, token, call):
+        """``call()``; a 401 to the token the task was given is that token's fault (auth_failed), not a lost lock."""
+        try:
+            if token is self.given_token:
+                self.client.discover_version(token)
+            return call()
+        except OracleError as exc:
+            if token is not self.given_token or exc.status != 401:
+                raise
+            raise OracleError('the SBC %s did not accept the token given in the token option (401: expired, revoked, or not a '
+                              'token of this SBC); give a valid token, or leave token unset to sign in with username and password'
+                              % self.endpoint, REASON_AUTH, 401, detail={'locked': False})
 
     def _release_lease(self, lease):
         if self.host.check_mode:
@@ -351,25 +357,25 @@ class ConfigLock:
             return self._release_unleased()
         self.use_version_of(lease)
         try:
-            outcome = self.client.release(Token(lease.token, lease.expires_at, lease.issued_at))
+            outcome, holder = self.client.release(Token(lease.token, lease.expires_at, lease.issued_at))
         except OracleError as exc:
             if exc.reason == REASON_LOCK_LOST:
+                # the SBC no longer knows the token, and the lock is tied to it: the lock went with it
                 self.store.delete(self.key)
                 self.host.warn('the token that held the configuration lock on %s is no longer valid; the lock was already gone'
                                % self.endpoint)
                 return self._result(False, HOLDER_UNKNOWN, HOLDER_UNKNOWN)
             raise OracleError('%s; the lock stays held by this run (its lease is kept) until released or until its token expires at %s'
-                              % (exc.msg, _iso(lease.expires_at)), exc.reason, exc.status, exc.detail)
+                              % (exc.msg, _iso(lease.expires_at)), exc.reason, exc.status, dict(exc.detail or {}, lease_kept=True))
+        # 204, or the SBC's own word that this token does not hold the lock: either way nothing of this run is left
         self.store.delete(self.key)
         if outcome == RELEASED:
             return self._result(True, HOLDER_US, HOLDER_NOBODY)
-        if outcome == NOT_HELD:
-            self.host.warn('the configuration lock on %s was no longer held by our token (forced free, or expired); nothing to release'
-                           % self.endpoint)
-            return self._result(False, HOLDER_NOBODY, HOLDER_NOBODY)
-        raise OracleError('the configuration lock on %s is now held by another user or session, not by this run; it was taken over '
-                          'after being forced free, and was left untouched' % self.endpoint, REASON_LOCK_HELD,
-                          detail={'holder': HOLDER_FOREIGN, 'locked': False})
+        self.host.warn('the configuration lock on %s was no longer held by the token this run took it with (%s); nothing was given '
+                       'back' % (self.endpoint, {HOLDER_FOREIGN: 'another user or session holds it now',
+                                                 HOLDER_NOBODY: 'nobody holds it: forced free, or expired'}.get(
+                                                     holder, 'forced free, expired, or taken over since')))
+        return self._result(False, holder, holder)
 
 
 def main_body(params, host, redactor):

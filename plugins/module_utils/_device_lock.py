@@ -49,19 +49,16 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock im
     HOLDER_OTHER_RUN,
     HOLDER_UNKNOWN,
     HOLDER_US,
-    NOT_HELD,
-    RELEASED,
     STANDBY_TOUCH,
     Waiter,
     confirm_held,
     lock_result,
     refuse_if_lapsed,
-    settle_release,
     standing_for,
     undo_if_answer_lost,
 )
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import SdmLockOptions
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sdm import DONE, Answer, SdmClient
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sdm import DONE, Answer, SdmClient, says_not_locked
 
 
 def canonical_order(device_ids):
@@ -445,8 +442,10 @@ class DeviceLock:
                 return self._leave(ids, standings, shared)
             if self.host.check_mode:
                 return self._record(ids, HOLDER_US if ours else HOLDER_UNKNOWN, HOLDER_NOBODY if ours else HOLDER_UNKNOWN, bool(ours))
-            if ours:
+            if len(ours) == len(ids):
                 return self._release_ours(target, ours)
+            if ours:
+                return self._release_part(target, ours)
             return self._release_unleased(target)
 
     def _leave(self, ids, standings, shared):
@@ -469,48 +468,64 @@ class DeviceLock:
         return changed
 
     def _release_ours(self, target, ours):
-        refusals = []
-
-        def give_back():
-            answer = target.send('Unlock')
-            if not answer.done:
-                refusals.append(answer)
-            return answer.done
-
-        outcome = settle_release(give_back, lambda: target.send('Lock').done)
-        self._forget(ours)
-        if outcome == RELEASED:
+        """Give back a target every device of which this run holds; a lease goes only once the SDM has said the lock is gone."""
+        answer = target.send('Unlock')
+        if answer.done:
+            self._forget(ours)
             return self._record(target.device_ids, HOLDER_US, HOLDER_NOBODY, True)
-        if outcome == NOT_HELD:
-            self.host.warn('%s on SDM %s was no longer locked (forced free by an administrator?); nothing to release'
-                           % (target.label, self.endpoint))
-            return self._record(target.device_ids, HOLDER_NOBODY, HOLDER_NOBODY, False)
-        raise self._foreign_error(target, refusals[0], 'was taken over after being forced free, and')
+        self._raise_if_unsure(target, answer)
+        if len(target.device_ids) > 1:
+            # a group refused as a whole says nothing of each member: each one's own answer does
+            return self._release_each(ours)
+        # the SDM's word that this user cannot unlock the device: the lock this run took is gone (forced free,
+        # or taken by another user since), so there is nothing of ours left to keep a lease for
+        self._forget(ours)
+        holder = self._refuser(answer)
+        self.host.warn('%s on SDM %s was no longer locked by user %s (%s); nothing was given back'
+                       % (target.label, self.endpoint, self.client.username,
+                          'now held by %s' % holder if holder != HOLDER_UNKNOWN else 'forced free by an administrator?'))
+        return self._record(target.device_ids, holder, holder, False)
+
+    def _release_each(self, device_ids):
+        changed = False
+        for device_id in device_ids:
+            changed = self._release_ours(self._device_target(device_id), [device_id]) or changed
+        return changed
+
+    def _release_part(self, target, ours):
+        """A group only some members of which this run holds: those are given back one by one, the others left untouched."""
+        left = [device_id for device_id in target.device_ids if device_id not in ours]
+        changed = self._release_each(ours)
+        self._record(left, HOLDER_UNKNOWN, HOLDER_UNKNOWN, False)
+        self.host.warn('%s on SDM %s: this run held only %s, which %s given back; %s, not held by this run, %s left untouched'
+                       % (target.label, self.endpoint, ', '.join(ours), 'was' if len(ours) == 1 else 'were', ', '.join(left),
+                          'was' if len(left) == 1 else 'were'))
+        return changed
 
     def _release_unleased(self, target):
-        """No lease: ask the SDM. A Lock probe tells a free target from a held one without touching another user's lock."""
-        if self._probe_is_free(target):
-            return self._record(target.device_ids, HOLDER_NOBODY, HOLDER_NOBODY, False)
+        """No lease: Unlock (never Lock) says whether this user held it; a refusal means there was nothing of ours to give back."""
         answer = target.send('Unlock')
         if answer.done:
             self.host.warn('released %s on SDM %s, which user %s held without a lease on this controller (a run that is gone, '
                            'another controller, or another user\'s task in this run)' % (target.label, self.endpoint, self.client.username))
             return self._record(target.device_ids, HOLDER_UNKNOWN, HOLDER_NOBODY, True)
-        raise self._foreign_error(target, answer, 'is not ours to release, so it')
+        self._raise_if_unsure(target, answer)
+        holder = self._refuser(answer)
+        return self._record(target.device_ids, holder, holder, False)
 
-    def _probe_is_free(self, target):
-        """True when Lock succeeds (the target was free, or this user's): it is then unlocked again at once."""
-        if not target.send('Lock').done:
-            return False
-        target.send('Unlock')
-        return True
+    @staticmethod
+    def _refuser(answer):
+        """Who holds what an Unlock was refused for, as far as the SDM's words tell."""
+        if answer.holder:
+            return 'user %s' % answer.holder
+        return HOLDER_NOBODY if says_not_locked(answer.text) else HOLDER_UNKNOWN
 
-    def _foreign_error(self, target, answer, clause):
-        holder = ('user %s' % answer.holder) if answer.holder else 'another user'
-        self._record(target.device_ids, holder, holder, False)
-        return OracleError('%s on SDM %s is held by %s; it %s was left untouched (the SDM answered %d%s)'
-                           % (target.label, self.endpoint, holder, clause, answer.status, ': %s' % answer.text if answer.text else ''),
-                           REASON_LOCK_HELD, detail=self._detail(self.after))
+    def _raise_if_unsure(self, target, answer):
+        """A 5xx to Unlock says nothing of the lock: fail (the role retries), keeping every lease."""
+        if answer.status >= 500:
+            raise OracleError('Unlock of %s on SDM %s failed (the SDM answered %d%s); the leases are kept until it is given back'
+                              % (target.label, self.endpoint, answer.status, ': %s' % answer.text if answer.text else ''),
+                              REASON_SERVER_ERROR, answer.status, detail=dict(self._detail({}), lease_kept=True))
 
     def _forget(self, device_ids):
         for device_id in device_ids:

@@ -30,10 +30,10 @@ HOLDER_NOBODY = 'nobody'
 
 #: A lease of this run (or of a run that is gone) taken with other credentials: ask the device, as anyone would.
 FOREIGN = 'foreign'
-#: What a release that asked the device found: given back, nobody held it, or someone else holds it.
+#: What a release learns from the device: given back, or refused as not the caller's (free, or someone else's).
+#: A release never takes a lock to tell those two apart: for that moment every other client would be refused.
 RELEASED = 'released'
-NOT_HELD = 'not_held'
-HELD_BY_OTHER = 'held_by_other'
+NOT_OURS = 'not_ours'
 
 #: How long a waiter watches a local lease before checking that its run is still alive.
 LOCAL_RECHECK = 1.0
@@ -207,21 +207,6 @@ def confirm_held(take, give_back):
     if give_back():
         return take()
     return False
-
-
-def settle_release(give_back, take):
-    """Give the lock back and say what happened, whatever words the server refuses with.
-
-    RELEASED when ``give_back()`` succeeds. A refusal means "not yours": free, or held by someone else,
-    which its text may or may not say. The lock itself settles it: ``take()`` succeeds only when it was
-    free, and is given back at once (NOT_HELD); else HELD_BY_OTHER.
-    """
-    if give_back():
-        return RELEASED
-    if take():
-        give_back()
-        return NOT_HELD
-    return HELD_BY_OTHER
 
 
 def lock_result(changed, locked, holder, before, after, waiter=None, diff=False, **extra):

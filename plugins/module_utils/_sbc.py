@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
 import time
 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import (
@@ -21,7 +22,13 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors 
     OracleError,
 )
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import describe_body, parse_xml, xml_text
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import confirm_held, settle_release
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import (
+    HOLDER_FOREIGN,
+    HOLDER_NOBODY,
+    HOLDER_UNKNOWN,
+    NOT_OURS,
+    confirm_held,
+)
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._token import TOKEN_LIFETIME, Token  # noqa: F401 (part of this API)
 
 #: The versions this collection speaks, newest first; an SBC answers 404 "Unsupported versionId" for others.
@@ -31,6 +38,11 @@ LOCKED = 'locked'
 BUSY = 'busy'
 RELEASED = 'released'
 REFUSED = 'refused'
+
+#: What a 423 to ``unlock`` says of the lock, by the texts Oracle documents ("Resource locked by another user" when
+#: someone else holds it, "User does not have the lock" when nobody does); any other wording says nothing.
+_UNLOCK_REFUSALS = ((re.compile(r'locked\s+by\s+another', re.I), HOLDER_FOREIGN),
+                    (re.compile(r'does\s+not\s+have\s+the\s+lock', re.I), HOLDER_NOBODY))
 
 
 class SbcClient:
@@ -95,6 +107,25 @@ class SbcClient:
                               'or was revoked, so the lock may be gone; lock again' % self.http.endpoint, REASON_LOCK_LOST, 401)
         return self._token_from(response, issued, 're-authentication')
 
+    def discover_version(self, token):
+        """Learn the API version with a token the task was given (no sign-in found it): the newest this collection
+        speaks among those ``GET /rest/api/supportedversions`` lists. Nothing to do when a version is known."""
+        if self.api_version is not None:
+            return
+        response = self.http.request('GET', 'rest/api/supportedversions', idempotent=True, headers=self._bearer(token))
+        if response.status_code != 200:
+            raise self._lock_error(response, 'finding the API version (supportedversions)')
+        root = parse_xml(response.text)
+        offered = set((element.text or '').strip() for element in (root.iter() if root is not None else ())
+                      if element.tag in ('latestVersion', 'version'))
+        for version in KNOWN_VERSIONS:
+            if version in offered:
+                self.api_version = version
+                return
+        raise OracleError('SBC %s supports none of the API versions %s (it lists %s); set api_version'
+                          % (self.http.endpoint, ', '.join(KNOWN_VERSIONS), ', '.join(sorted(offered)) or 'none'),
+                          REASON_API_VERSION, response.status_code)
+
     def _token_from(self, response, issued, action):
         if response.status_code == 401:
             raise OracleError('%s on SBC %s failed: username or password not accepted (401); check username and password'
@@ -125,23 +156,35 @@ class SbcClient:
             return BUSY
         raise self._lock_error(response, 'taking the configuration lock')
 
-    def unlock(self, token):
-        """Give the lock back with ``token``: RELEASED on 204, REFUSED on 423 ("not yours": free, or held by another).
-
-        The 423 texts differ between firmware versions and languages, so they are not interpreted here: the
-        lock logic asks the lock itself (``_lock.settle_release``). Safe to repeat, so transport failures and
-        5xx answers are retried.
-        """
+    def unlock_answer(self, token):
+        """Give the lock back with ``token``: ``(RELEASED, '')`` on 204, ``(REFUSED, text)`` on 423 ("not yours": free, or
+        held by another, in words that vary between firmware versions and languages). Safe to repeat, so transport
+        failures and 5xx answers are retried."""
         response = self.http.request('POST', self._path('configuration/unlock'), idempotent=True, headers=self._bearer(token))
         if response.status_code in (200, 204):
-            return RELEASED
+            return RELEASED, ''
         if response.status_code == 423:
-            return REFUSED
+            return REFUSED, describe_body(response)
         raise self._lock_error(response, 'releasing the configuration lock')
 
+    def unlock(self, token):
+        """RELEASED or REFUSED: :meth:`unlock_answer` without the text."""
+        return self.unlock_answer(token)[0]
+
     def release(self, token):
-        """Give the lock back with ``token`` and say what happened: RELEASED, NOT_HELD or HELD_BY_OTHER."""
-        return settle_release(lambda: self.unlock(token) == RELEASED, lambda: self.lock(token) == LOCKED)
+        """Give the lock back with ``token``, never taking it: ``(RELEASED, None)``, or ``(NOT_OURS, holder)`` on a 423.
+
+        A 423 is Oracle's "the caller does not own the lock", which is all a release needs to know. ``holder``
+        is read from the documented texts where the SBC uses one, else HOLDER_UNKNOWN: nothing else can tell
+        without taking the lock, and a release never does.
+        """
+        outcome, text = self.unlock_answer(token)
+        if outcome == RELEASED:
+            return RELEASED, None
+        for pattern, holder in _UNLOCK_REFUSALS:
+            if pattern.search(text):
+                return NOT_OURS, holder
+        return NOT_OURS, HOLDER_UNKNOWN
 
     def holds(self, token):
         """True when ``token`` holds the lock now (taking it if it was free); False when someone else holds it.

@@ -26,6 +26,8 @@ _JSON = {'Content-Type': 'application/json', 'Accept': 'application/json'}
 _DEVICE_FIELDS = ('id', 'name', 'ip', 'key', 'nfId', 'nfName', 'parentGroupId', 'groupId')
 #: "locked by user prov2", "held by 'prov2'": the SDM does not document naming the holder; some texts may.
 _HOLDER_RE = re.compile(r"(?:locked|held|owned)\s+by\s+(?:the\s+)?(?:user\s+)?['\"]?([\w.@-]+)", re.I)
+#: "Device ID1 is not locked", "already unlocked", the cloud SDM's "already in same state": an Unlock refused for a free device.
+_NOT_LOCKED_RE = re.compile(r"\b(?:not|isn't|is\s+not)\s+locked\b|\balready\s+unlocked\b|\bsame\s+state\b", re.I)
 _NOT_NAMES = frozenset(('another', 'other', 'someone', 'a', 'an', 'different', 'you'))
 
 
@@ -50,6 +52,11 @@ def holder_named_in(text):
     if name and name.lower() not in _NOT_NAMES:
         return name
     return None
+
+
+def says_not_locked(text):
+    """True when a refusal's text says the device or group was not locked at all (the SDM documents no wording)."""
+    return bool(_NOT_LOCKED_RE.search(text or ''))
 
 
 def _devices_from_json(data):

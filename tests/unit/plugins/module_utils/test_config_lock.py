@@ -69,9 +69,11 @@ class FakeSbc(_sbc.SbcClient):
         self.calls.append(('lock', token.value))
         return self._next(self.lock_answers, 'lock')
 
-    def unlock(self, token):
+    def unlock_answer(self, token):
+        """An answer is RELEASED, REFUSED, or ``(REFUSED, text)``."""
         self.calls.append(('unlock', token.value))
-        return self._next(self.unlock_answers, 'unlock')
+        answer = self._next(self.unlock_answers, 'unlock')
+        return answer if isinstance(answer, tuple) else (answer, '')
 
 
 def make_task(tmp_path, client, run=ME, check_mode=False, diff=True, **args):
@@ -255,21 +257,24 @@ def test_unlock_ours_releases_and_removes_the_lease(tmp_path):
 
 
 def test_unlock_ours_that_the_device_no_longer_has_is_unchanged(tmp_path):
-    sbc = FakeSbc(lock_answers=[_sbc.LOCKED], unlock_answers=[_sbc.REFUSED, _sbc.RELEASED])
+    sbc = FakeSbc(lock_answers=[_sbc.LOCKED], unlock_answers=[(_sbc.REFUSED, 'User does not have the lock')])
     task, module, store = make_task(tmp_path, sbc, state='unlocked')
     put_lease(store, ME)
     result = task.release()
-    assert result['changed'] is False and store.read(KEY) is None and module._warnings
-    # whatever the 423 said, taking the lock showed it was free, and it was given back at once
-    assert sbc.calls == [('unlock', 'held-token'), ('lock', 'held-token'), ('unlock', 'held-token')]
+    assert result['changed'] is False and result['holder'] == 'nobody' and store.read(KEY) is None and module._warnings
+    # the 423 is the SBC's word that the token does not hold it: a release never takes the lock to find out more
+    assert sbc.calls == [('unlock', 'held-token')]
 
 
-def test_unlock_ours_taken_over_by_someone_else_fails_and_leaves_it(tmp_path):
-    task, module, store = make_task(tmp_path, FakeSbc(lock_answers=[_sbc.BUSY], unlock_answers=[_sbc.REFUSED]), state='unlocked')
+@pytest.mark.parametrize('text, holder', [('Resource locked by another user', 'another user or session'), ('Gesperrt', 'unknown')])
+def test_unlock_ours_taken_over_by_someone_else_is_unchanged_and_never_touches_it(tmp_path, text, holder):
+    sbc = FakeSbc(lock_answers=[_sbc.BUSY], unlock_answers=[(_sbc.REFUSED, text)])
+    task, module, store = make_task(tmp_path, sbc, state='unlocked')
     put_lease(store, ME)
-    with pytest.raises(OracleError) as err:
-        task.release()
-    assert err.value.reason == 'lock_held' and store.read(KEY) is None
+    result = task.release()
+    assert result['changed'] is False and result['locked'] is False and result['holder'] == holder
+    assert store.read(KEY) is None and any('no longer held by the token this run took it with' in w for w in module._warnings)
+    assert sbc.calls == [('unlock', 'held-token')]
 
 
 def test_unlock_failing_on_the_device_keeps_the_lease_and_says_so(tmp_path):
@@ -283,21 +288,20 @@ def test_unlock_failing_on_the_device_keeps_the_lease_and_says_so(tmp_path):
 
 
 def test_unlock_without_lease_asks_the_device_and_reports_a_free_lock(tmp_path):
-    sbc = FakeSbc(lock_answers=[_sbc.LOCKED], unlock_answers=[_sbc.RELEASED])
+    sbc = FakeSbc(lock_answers=[_sbc.LOCKED], unlock_answers=[(_sbc.REFUSED, 'User does not have the lock')])
     task, module, store = make_task(tmp_path, sbc, state='unlocked')
     result = task.release()
     assert result['changed'] is False and result['holder'] == 'nobody'
-    # a new token holds nothing: only taking the lock tells free from held, and free is given back at once
-    assert sbc.calls == ['authenticate', ('lock', 'tok-1'), ('unlock', 'tok-1')]
+    # a new token holds nothing: its unlock is refused, and that is all a release asks (never a lock)
+    assert sbc.calls == ['authenticate', ('unlock', 'tok-1')]
 
 
-def test_unlock_without_lease_of_a_foreign_lock_fails_and_never_touches_it(tmp_path):
-    sbc = FakeSbc(lock_answers=[_sbc.BUSY])
+def test_unlock_without_lease_of_a_foreign_lock_is_unchanged_and_never_touches_it(tmp_path):
+    sbc = FakeSbc(lock_answers=[_sbc.BUSY], unlock_answers=[(_sbc.REFUSED, 'Resource locked by another user')])
     task, module, store = make_task(tmp_path, sbc, state='unlocked')
-    with pytest.raises(OracleError) as err:
-        task.release()
-    assert err.value.reason == 'lock_held' and 'not ours to release' in err.value.msg
-    assert sbc.calls == ['authenticate', ('lock', 'tok-1')]
+    result = task.release()
+    assert result['changed'] is False and result['locked'] is False and result['holder'] == 'another user or session'
+    assert sbc.calls == ['authenticate', ('unlock', 'tok-1')]
 
 
 def test_unlock_of_another_live_runs_lock_fails_without_traffic(tmp_path):
@@ -355,14 +359,14 @@ def test_another_user_of_this_run_is_another_client(tmp_path):
 
 
 def test_another_user_of_this_run_cannot_release_through_the_lease(tmp_path):
-    sbc = FakeSbc(lock_answers=[_sbc.BUSY])
+    sbc = FakeSbc(lock_answers=[_sbc.BUSY], unlock_answers=[(_sbc.REFUSED, 'Resource locked by another user')])
     sbc.username, sbc.password = 'oper', 'oper-secret'
     task, module, store = make_task(tmp_path, sbc, username='oper', password='oper-secret', state='unlocked')
     put_lease(store, ME, token='admins-token')
-    with pytest.raises(OracleError) as err:
-        task.release()
-    assert err.value.reason == 'lock_held' and store.read(KEY) is not None
-    assert ('unlock', 'admins-token') not in sbc.calls
+    result = task.release()
+    assert result['changed'] is False and result['holder'] == 'another user or session'
+    assert store.read(KEY) is not None and store.read(KEY).token == 'admins-token'
+    assert ('unlock', 'admins-token') not in sbc.calls and not any(call[0] == 'lock' for call in sbc.calls if isinstance(call, tuple))
 
 
 def test_the_same_user_with_a_wrong_password_gets_nothing_from_the_lease(tmp_path):
@@ -461,12 +465,11 @@ def test_a_dead_runs_lock_whose_token_was_kept_elsewhere_is_left_to_the_sbc(tmp_
 
 
 def test_giving_back_a_dead_runs_lock_whose_token_was_kept_elsewhere_asks_the_sbc(tmp_path):
-    sbc = FakeSbc(lock_answers=[_sbc.BUSY])
+    sbc = FakeSbc(lock_answers=[_sbc.BUSY], unlock_answers=[(_sbc.REFUSED, 'Resource locked by another user')])
     task, module, store = _withheld_task(tmp_path, sbc, state='unlocked')
-    with pytest.raises(OracleError) as err:
-        task.release()
-    assert err.value.reason == 'lock_held' and 'not ours to release' in err.value.msg
-    assert sbc.calls == ['authenticate', ('lock', 'tok-1')]
+    result = task.release()
+    assert result['changed'] is False and result['holder'] == 'another user or session'
+    assert sbc.calls == ['authenticate', ('unlock', 'tok-1')]
     assert any('cannot be adopted or given back from here' in warning for warning in module._warnings)
 
 

@@ -6,7 +6,7 @@ import requests
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._endpoint import Endpoint
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import OracleError
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import HttpClient
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import HELD_BY_OTHER, NOT_HELD
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import HOLDER_FOREIGN, HOLDER_NOBODY, HOLDER_UNKNOWN, NOT_OURS
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import RELEASED as RELEASE_DONE
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc import BUSY, KNOWN_VERSIONS, LOCKED, REFUSED, RELEASED, SbcClient
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import Redactor
@@ -248,19 +248,21 @@ def test_unlock_401_is_lock_lost():
 
 def test_release_given_back():
     client, http = make_client(response(204))
-    assert client.release(token(OLD)) == RELEASE_DONE and http.calls() == [('unlock', OLD)]
+    assert client.release(token(OLD)) == (RELEASE_DONE, None) and http.calls() == [('unlock', OLD)]
 
 
-def test_release_of_a_free_lock_probes_and_gives_it_back():
-    client, http = make_client(refusal(423, 'User does not have the lock'), response(204), response(204))
-    assert client.release(token(OLD)) == NOT_HELD
-    assert http.calls() == [('unlock', OLD), ('lock', OLD), ('unlock', OLD)]
-
-
-def test_release_of_a_lock_held_by_another():
-    client, http = make_client(refusal(423, 'some text'), refusal(423, 'Resource locked by another user'))
-    assert client.release(token(OLD)) == HELD_BY_OTHER
-    assert http.calls() == [('unlock', OLD), ('lock', OLD)]
+@pytest.mark.parametrize('text, holder', [
+    ('User does not have the lock', HOLDER_NOBODY),
+    ('Resource locked by another user', HOLDER_FOREIGN),
+    ('RESOURCE LOCKED BY ANOTHER   USER.', HOLDER_FOREIGN),
+    ('Ressource verrouillee par un autre utilisateur', HOLDER_UNKNOWN),
+    ('', HOLDER_UNKNOWN),
+])
+def test_a_refused_release_never_takes_the_lock(text, holder):
+    """A 423 to unlock is "not the caller's": one request, no lock probe; the holder only where the text says it."""
+    client, http = make_client(refusal(423, text), response(204))
+    assert client.release(token(OLD)) == (NOT_OURS, holder)
+    assert http.calls() == [('unlock', OLD)]
 
 
 def test_holds_when_the_lock_is_taken_again():
@@ -404,7 +406,7 @@ ECHO_NEW = '%s %s' % (ECHO, NEW)
     ([refusal(401, ECHO)], lambda client: client.lock(token(OLD))),
     ([refusal(403, ECHO)], lambda client: client.unlock(token(OLD))),
     ([refusal(404, ECHO)], lambda client: client.unlock(token(OLD))),
-    ([refusal(423, ECHO), refusal(500, ECHO)], lambda client: client.release(token(OLD))),
+    ([refusal(500, ECHO)], lambda client: client.release(token(OLD))),
     ([token_answer(NEW), refusal(423, ECHO_NEW), response(204), refusal(423, ECHO_NEW)], lambda client: client.refresh_holding(token(OLD))),
     ([token_answer(NEW), refusal(423, ECHO_NEW), refusal(423, ECHO_NEW), refusal(423, ECHO_NEW)],
      lambda client: client.refresh_holding(token(OLD))),

@@ -18,8 +18,12 @@ options:
         a password that is not the one that took the lock fails with V(auth_failed).
       - Several inventory hosts of one run that lock the same device share the lock (RV(holders)).
       - V(unlocked) gives back a lock this run holds; while other hosts of the run still hold it, this host
-        only lets go of it, and the last one gives it back on the device. Releasing what nobody holds
-        changes nothing; releasing a lock someone else holds fails and leaves it alone.
+        only lets go of it, and the last one gives it back on the device. A release never asks for the lock,
+        not even to find out who holds it: what the device refuses to give back is not this run's, and the
+        task reports it unchanged (RV(holder) says who holds it where the device's answer names them, else
+        V(unknown)). A lock another run on this controller holds is left alone, and the task fails.
+      - The lease record forgets a lock only once the device has said it is gone; a release that fails on the
+        network or with a server error keeps it (RV(lease_kept)), for the keeper or a later release.
     type: str
     choices: [locked, unlocked]
     default: locked
@@ -39,7 +43,8 @@ options:
         is gone. For an SBC lock, while the run lives, the keeper also re-authenticates its token before it expires.
         It exits once the run holds nothing on that device.
       - Set V(false) to keep a lock after the run for a later run to adopt from the lease record
-        (SBC locks last until their token expires).
+        (SBC locks last until their token expires). An SBC lock still gets its keeper, which renews the token while
+        the run lives and leaves the lock in place when the run ends.
       - Only where the module runs in-process on the controller; a task delegated to another host has no keeper.
       - If not set, the environment variable E(ORACLE_COMMS_RELEASE_ON_EXIT) is used.
     type: bool

@@ -20,6 +20,8 @@ description:
     its result to the wrapped tasks as the variable C(lock_session_lock).
   - Fails once the lock is released (also when given an empty path), when the lease belongs to another run, or when
     the inventory host asking is not one of the hosts of this run that took or joined the lock.
+  - In check mode, where the lock task took nothing, it answers with C(check_mode) V(true) and empty C(token) and
+    C(base_url) instead, so that the tasks still template; tasks that need the device skip on C(check_mode).
   - Reads only a lease file of this collection, in a lease directory that belongs to the user and that nobody else
     can write; it never changes the directory or renames a file.
 author:
@@ -62,6 +64,10 @@ _raw:
   type: list
   elements: dict
   contains:
+    check_mode:
+      description: V(true) when the run is in check mode and the lock task took nothing; C(token) and C(base_url) are then empty.
+      type: bool
+      version_added: 0.2.0
     product:
       description: V(sbc) or V(sdm).
       type: str
@@ -107,7 +113,7 @@ class LookupModule(LookupBase):
         for term in terms:
             try:
                 views.append(lease_view(str(term), run, member=str((variables or {}).get('inventory_hostname') or ''),
-                                        wait=self.get_option('wait')))
+                                        wait=self.get_option('wait'), check_mode=bool((variables or {}).get('ansible_check_mode'))))
             except OracleError as exc:
                 # never the token: the message names the lease file and the run only
                 raise AnsibleError('%s (reason: %s)' % (exc.msg, exc.reason))

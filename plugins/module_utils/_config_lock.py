@@ -85,6 +85,7 @@ class ConfigLock:
             conn.username, conn.password, conn.api_version, options.token_lifetime)
         self.redactor = redactor
         self.waiter = Waiter(options.wait_timeout, progress=host.progress)
+        self.taken = False
         self.given_token = None
         if options.token:
             # Oracle gives no expiry with a token; one handed to us is assumed to have its whole life ahead.
@@ -99,6 +100,9 @@ class ConfigLock:
 
     def _result(self, changed, before, after, lease=None):
         extra = {}
+        if after == HOLDER_US and lease is None and self.host.check_mode:
+            # where the lease would be: the lookup answers a check run's tasks from it (lease lookup, check mode)
+            extra['lease_file'] = self.store.path(self.key)
         if after == HOLDER_US and lease is not None:
             extra['expires_at'] = _iso(lease.expires_at)
             extra['lease_file'] = self.store.path(self.key)
@@ -138,9 +142,15 @@ class ConfigLock:
     # -- acquire ----------------------------------------------------------------------------------
 
     def acquire(self):
-        """Take the lock, or keep it when this run holds it; then make sure a keeper watches the run."""
+        """Take the lock, or keep it when this run holds it; then make sure a keeper watches the run.
+
+        ``taken`` in the result: whether the inventory host of the task holds the lock because of this task (False
+        when it held it already: a session nested in another of the same host gives nothing back).
+        """
+        self.taken = True
         result = self._acquire()
         if result['locked']:
+            result['taken'] = self.taken
             self.host.lock_held(self.store, self.options, self.run)
         return result
 
@@ -208,6 +218,7 @@ class ConfigLock:
             self.store.delete(self.key)
             raise OracleError('the token that held the configuration lock on %s expired at %s, so the lock may be gone; lock again'
                               % (self.endpoint, _iso(lease.expires_at)), REASON_LOCK_LOST)
+        self.taken = self.member is not None and self.member not in lease.holders
         if self.host.check_mode:
             return self._result(False, HOLDER_US, HOLDER_US, lease)
         dirty = self.refresh_if_due(lease)

@@ -100,6 +100,8 @@ class DeviceLock:
         self.holders = None
         #: the hosts of this run that hold what this task locked (for the result)
         self.run_holders = set()
+        #: the devices the task's inventory host holds because of this task (not those it held already)
+        self.taken_ids = set()
 
     # -- plumbing ---------------------------------------------------------------------------------
 
@@ -136,7 +138,15 @@ class DeviceLock:
                                                         self._session, signed_in=self.client.logged_in))
         return standings
 
+    def _holds_already(self, lease, standing):
+        """Whether the task's inventory host held this device before the task (a lease of this run listing it)."""
+        return standing == OURS and self.member is not None and self.member in lease.holders
+
+    def _would_take(self, standings):
+        self.taken_ids.update(device_id for device_id, (lease, standing) in standings.items() if not self._holds_already(lease, standing))
+
     def _write_leases(self, device_ids):
+        self.taken_ids.update(device_ids)
         proof = self.proof.result() if self.proof is not None else make_proof(self.client.username, self.client.password, self.run)
         if self.member is not None:
             self.run_holders.add(self.member)
@@ -247,15 +257,18 @@ class DeviceLock:
                     holders = dict((device_id, HOLDER_OTHER_RUN if standing == OTHER_RUN else HOLDER_UNKNOWN)
                                    for device_id, (_lease, standing) in standings.items())
                     if self.host.check_mode:
+                        self._would_take(standings)
                         return self._record(ids, holders, HOLDER_US, True)
                 elif kinds == set((OURS,)):
                     return self._join(ids, standings)
                 elif ORPHAN in kinds and self.host.check_mode:
+                    self._would_take(standings)
                     return self._record(ids, dict((device_id, HOLDER_OTHER_RUN if standing == ORPHAN else HOLDER_US)
                                                   for device_id, (_lease, standing) in standings.items()), HOLDER_US, True)
                 elif ORPHAN in kinds and not kinds - set((OURS, ORPHAN)) and self._adopt(target, standings):
                     return True
                 elif self.host.check_mode:
+                    self._would_take(standings)
                     return self._record(ids, HOLDER_UNKNOWN, HOLDER_US, True)
                 else:
                     ours = [device_id for device_id in ids if standings[device_id][1] == OURS]
@@ -325,6 +338,7 @@ class DeviceLock:
 
     def _join(self, ids, standings):
         """This run holds every device with these credentials: count this host among the holders; nothing changes."""
+        self._would_take(dict((device_id, standings[device_id]) for device_id in ids))
         if not self.host.check_mode:
             for device_id in ids:
                 lease = standings[device_id][0]
@@ -350,6 +364,7 @@ class DeviceLock:
             return False
         self.host.warn('adopted the lock of %s on SDM %s left by %s, which is no longer running (the SDM confirmed that user %s '
                        'holds it)' % (target.label, self.endpoint, left_by, self.client.username))
+        self._would_take(dict((device_id, standings[device_id]) for device_id in ids))
         for device_id in ids:
             lease = standings[device_id][0]
             if device_id in orphans:
@@ -551,6 +566,8 @@ class DeviceLock:
             extra['holders'] = self.holders
         elif locked:
             extra['holders'] = sorted(self.run_holders)
+        if locked and self.options.state == 'locked':
+            extra['taken_ids'] = canonical_order(self.taken_ids)
         return lock_result(changed, locked, dict(self.after), {'holder': dict(self.before)}, {'holder': dict(self.after)},
                            self.waiter, self.host.diff, device_ids=list(self.after), **extra)
 

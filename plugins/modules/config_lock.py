@@ -130,6 +130,24 @@ locked:
   returned: always
   type: bool
   sample: true
+taken:
+  description:
+    - Whether the inventory host of the task holds the lock because of this task; V(false) when it held it already
+      (a second O(state=locked) of the same host, or a session nested in another). The role
+      R(oracle_comms.provisioning.lock_session,ansible_collections.oracle_comms.provisioning.lock_session_role) gives back
+      only what its session took.
+  returned: when O(state=locked) and this run holds the lock after the task
+  type: bool
+  sample: true
+  version_added: 0.2.0
+lease_kept:
+  description:
+    - V(true) when a release failed (network, server error) and the lease record still keeps the lock, for the keeper
+      or a later release to give back.
+  returned: on a failed release
+  type: bool
+  sample: true
+  version_added: 0.2.0
 holder:
   description:
     - Who holds the lock after the task, as far as this controller can know
@@ -151,7 +169,8 @@ lease_file:
   description:
     - Where the lease record of the lock is kept. The P(oracle_comms.provisioning.lease#lookup) lookup reads it
       to give later tasks a token that is valid when they use it.
-  returned: when the lock is held by this run
+    - In check mode, where the lease would be; the lookup then answers for a check run.
+  returned: when the lock is held by this run, or would be in check mode
   type: str
   sample: /home/ops/.ansible/oracle_comms/leases/sbc_sbc1.example.net_443_configuration-5f2c7e1a9b.json
 base_url:

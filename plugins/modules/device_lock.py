@@ -122,6 +122,25 @@ locked:
   returned: always
   type: bool
   sample: true
+taken_ids:
+  description:
+    - The devices the inventory host of the task holds because of this task, in canonical order; those it held already
+      (a second O(state=locked), or a session nested in another) are not listed. The role
+      R(oracle_comms.provisioning.lock_session,ansible_collections.oracle_comms.provisioning.lock_session_role) gives back
+      only what its session took.
+  returned: when O(state=locked) and this run holds the devices after the task
+  type: list
+  elements: str
+  sample: [ID2]
+  version_added: 0.2.0
+lease_kept:
+  description:
+    - V(true) when a release failed (server error) and the lease record still keeps the locks, for the keeper or a later
+      release to give back.
+  returned: on a failed release
+  type: bool
+  sample: true
+  version_added: 0.2.0
 holder:
   description:
     - Per device, who holds it after the task as far as this controller can know

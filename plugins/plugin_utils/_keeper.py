@@ -79,11 +79,12 @@ def _collections_root():
 def ensure_keeper(store, options, run, warn):
     """Make sure a keeper watches ``run``'s locks on the device of ``options`` (LockOptions); start one if there is none.
 
-    Only with ``release_on_exit``; the action plugin calls this once a lock is held, so only on the controller.
+    With ``release_on_exit``, or for the SBC, whose tokens the keeper renews while the run lives whether or not it
+    gives the lock back at its end; the action plugin calls this once a lock is held, so only on the controller.
     Never fails the task: the lock is held either way, so a keeper that cannot start is a warning (``warn``)
     that says what is lost.
     """
-    if not options.release_on_exit:
+    if not options.release_on_exit and options.product != 'sbc':
         return
     if run.alive() is not True:
         # Only a run of this host whose process can be watched (its start time known) gets a keeper.
@@ -318,6 +319,11 @@ class Keeper:
         beat = None
         while True:
             if self.run_gone():
+                if not self.params.get('release_on_exit', True):
+                    self.log('the run ended; release_on_exit is off, so its locks stay for a later run to recover from the lease '
+                             'record (an SBC lock also ends when its token expires)')
+                    self._cleanup()
+                    return 0
                 return self.release_all()
             self._note_workers()
             if beat is None or self._clock() - beat >= HEARTBEAT:

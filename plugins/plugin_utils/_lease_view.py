@@ -25,7 +25,18 @@ from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._keeper_
 ASK_REFRESH_AT = 0.5
 
 
-def lease_view(path, run, member=None, wait=10.0, clock=time.monotonic, sleep=time.sleep):
+def check_mode_view(path):
+    """The answer for a check run whose lock task took nothing (``path`` is where its lease would be): empty token and
+    base_url, so that tasks still template, and ``check_mode`` true, so that they can skip."""
+    key = os.path.basename(path or '')[:-len('.json')]
+    product = key.split('_', 1)[0] if is_lease_key(key) else ''
+    view = {'check_mode': True, 'product': product, 'endpoint': '', 'resource': '', 'user': '', 'base_url': ''}
+    if product != 'sdm':
+        view.update(token='', expires_at='', expires_in=0)
+    return view
+
+
+def lease_view(path, run, member=None, wait=10.0, clock=time.monotonic, sleep=time.sleep, check_mode=False):
     """What the tasks under a lock need, read from the lease at ``path``: for the SBC a token valid now.
 
     Only a lease file of ours (its name of the form the modules write, in a lease directory that passes the
@@ -33,7 +44,10 @@ def lease_view(path, run, member=None, wait=10.0, clock=time.monotonic, sleep=ti
     Fails (OracleError) when the lease is gone (released), belongs to another run, or is not held by
     ``member``, the inventory host asking (the lease lists the hosts that took or joined the lock with its
     credentials). A token past half its life is renewed by the run's keeper first, waiting up to ``wait`` s.
+    In ``check_mode``, a lease that is not there (a check run takes nothing) gives :func:`check_mode_view` instead.
     """
+    if check_mode and (not path or not os.path.exists(path)):
+        return check_mode_view(path)
 
     if not path:
         # the role's registered lock result has no lease file once the release has run
@@ -54,7 +68,7 @@ def lease_view(path, run, member=None, wait=10.0, clock=time.monotonic, sleep=ti
         if member is not None and lease.holders and member not in lease.holders:
             raise OracleError('the lock recorded in %s is held by host(s) %s of this run, not by %s; use it from a host that took it'
                               % (path, ', '.join(lease.holders), member), REASON_LOCK_LOST)
-        view = {'product': lease.product, 'endpoint': lease.endpoint, 'resource': lease.resource, 'user': lease.user,
+        view = {'check_mode': False, 'product': lease.product, 'endpoint': lease.endpoint, 'resource': lease.resource, 'user': lease.user,
                 'base_url': 'https://%s/rest/%s' % (lease.endpoint, lease.api_version) if lease.api_version else None}
         if lease.product != 'sbc':
             return view

@@ -148,10 +148,10 @@ def test_lock_relock_unlock_unlock_is_idempotent(runner, emu):
     assert play.returncode == 0, play
     events = emu.audit('sdm1')
     assert_never_two_holders(events)
-    # lock; re-lock = nothing sent; unlock; unlock of nothing = a Lock probe, given back at once
-    assert kinds(events) == [('device:ID1', 'grant'), ('device:ID1', 'release')] * 2
+    # lock; re-lock = nothing sent; unlock; unlock of nothing = one Unlock, refused (never a Lock probe)
+    assert kinds(events) == [('device:ID1', 'grant'), ('device:ID1', 'release')]
     assert set(event['holder']['user'] for event in events) == {'prov1'}
-    assert emu.stats('sdm1')['by_route'] == {LOGIN: 3, ACTION: 4, LOGOUT: 3}
+    assert emu.stats('sdm1')['by_route'] == {LOGIN: 3, ACTION: 3, LOGOUT: 3}
     assert_nothing_locked(emu)
     assert_no_session_left(emu)
     assert not leases(runner)
@@ -173,15 +173,17 @@ def test_idempotent_under_every_switch_value_it_meets(runner, emu):
     for instance, switches in IDEMPOTENCY_SWITCHES.items():
         if switches:
             emu.set_switches(switches, instance=instance)
-    hosts = dict(('h_%s' % instance, {'instance': instance, 'devices': ['ID1', 'ID3']}) for instance in IDEMPOTENCY_SWITCHES)
+    hosts = dict(('h_%s' % instance, {'instance': instance, 'devices': ['ID1', 'ID3'],
+                                      'unlock_free_succeeds': switches.get('sdm.unlock_free') == '204'})
+                 for instance, switches in IDEMPOTENCY_SWITCHES.items())
     play, _results = run_hosts(runner, hosts, 'device_lock/idempotency.yml')
     assert play.returncode == 0, play
     for instance, switches in IDEMPOTENCY_SWITCHES.items():
         events = emu.audit(instance)
         assert_never_two_holders(events)
         for device in ('device:ID1', 'device:ID3'):
-            assert [kind for _resource, kind in kinds(events, device)] == ['grant', 'release'] * 2, (switches, events)
-        assert emu.stats(instance)['by_route'] == {LOGIN: 3, ACTION: 8, LOGOUT: 3}, switches
+            assert [kind for _resource, kind in kinds(events, device)] == ['grant', 'release'], (switches, events)
+        assert emu.stats(instance)['by_route'] == {LOGIN: 3, ACTION: 6, LOGOUT: 3}, switches
     assert_nothing_locked(emu)
     assert_no_session_left(emu)
     assert not leases(runner)
@@ -576,7 +578,7 @@ def test_unlock_of_a_device_an_administrator_forced_free(runner, emu):
 UNLOCK_FOREIGN = {'sdm1': '400', 'sdm2': '403', 'sdm3': '409', 'sdm4': '423'}
 
 
-def test_unlock_of_another_users_device_fails_and_leaves_it(runner, emu):
+def test_unlock_of_another_users_device_is_unchanged_and_leaves_it(runner, emu):
     taken_by_us = {}
     for instance, status in UNLOCK_FOREIGN.items():
         emu.set_switches({'sdm.unlock_foreign': status}, instance=instance)
@@ -590,13 +592,17 @@ def test_unlock_of_another_users_device_fails_and_leaves_it(runner, emu):
         inject(emu, instance, 'ID3')
         hosts['taken_over_%s' % status] = dict(taken_by_us['taken_over_%s' % status], lock_state='unlocked')
         hosts['never_ours_%s' % status] = {'instance': instance, 'device_ids': ['ID3'], 'lock_state': 'unlocked'}
+    emu.reset_stats()
     play, found = run_hosts(runner, hosts)
+    assert play.returncode == 0, play
     for instance, status in UNLOCK_FOREIGN.items():
-        msg = failure(found['Device lock']['never_ours_%s' % status], 'lock_held')
-        assert 'device ID3' in msg and 'not ours to release' in msg, msg
-        msg = failure(found['Device lock']['taken_over_%s' % status], 'lock_held')
-        assert 'device ID1' in msg and 'left untouched' in msg, msg
+        for host in ('never_ours_%s' % status, 'taken_over_%s' % status):
+            result = found['Device lock'][host]
+            assert result['_status'] == 'ok' and not result['locked'] and not result['changed'], result
         assert emu.sdm_locks(instance) == {'ID1': 'prov2', 'ID3': 'prov2'}, status
+        # one Unlock per task, never a Lock
+        assert emu.stats(instance)['by_route'] == {LOGIN: 2, ACTION: 2, LOGOUT: 2}, status
+    assert warned(play, 'was no longer locked by user prov1'), play
     assert_no_session_left(emu)
     assert not leases(runner)
 
@@ -626,8 +632,10 @@ def test_every_error_body_shape_is_understood(runner, emu):
         assert 'prov1' in msg and 'check username and password' in msg and '<' not in msg, msg
         msg = failure(got['unknown_%s' % shape], 'not_found')
         assert 'ID77' in msg, msg
-        msg = failure(got['foreign_unlock_%s' % shape], 'lock_held')
-        assert 'device ID3' in msg and 'not ours to release' in msg, msg
+        foreign = got['foreign_unlock_%s' % shape]
+        assert foreign['_status'] == 'ok' and not foreign['changed'], foreign
+        if shape in ('text', 'xml', 'json'):
+            assert foreign['holder'] == {'ID3': 'user prov2'}, foreign
     for instance in ERROR_BODIES:
         assert emu.sdm_locks(instance) == {'ID3': 'prov2'}
     assert_no_session_left(emu)
@@ -750,3 +758,58 @@ def test_leases_are_private_and_a_later_run_gives_back_what_an_earlier_one_left(
     assert not leases(runner)
     assert_nothing_locked(emu)
     assert_no_session_left(emu)
+
+
+# --------------------------------------------------------------------------------------------- a release never takes a lock
+
+RELEASE_SWITCHES = [dict(zip(('sdm.relock_same_user', 'sdm.unlock_free', 'sdm.group_mode'), values))
+                    for values in itertools.product(('204', '400', '409'), ('400', '204', '409'), ('all', 'partial'))]
+
+
+def test_a_group_release_by_a_run_holding_one_member_gives_back_exactly_that_member(emu, tmp_path):
+    """Under every way the SDM may answer a same-user re-lock, the Unlock of a free device and a group with a free member,
+    the release unlocks ID1 alone (one device Unlock, never a Lock, never the group), reports it changed, says what it left,
+    and leaves no lease and nothing locked: before, a 400 to the same-user re-lock deleted the lease and left ID1 locked."""
+    hosts = {}
+    for batch in range(0, len(RELEASE_SWITCHES), INSTANCES):
+        emu.reset()
+        hosts = {}
+        for number, switches in enumerate(RELEASE_SWITCHES[batch:batch + INSTANCES], start=1):
+            instance = 'sdm%d' % number
+            emu.set_switches(switches, instance=instance)
+            hosts['_'.join(switches.values())] = {'instance': instance}
+        runner = controller(emu, tmp_path / ('controller-%d' % batch))
+        play, found = run_hosts(runner, hosts, 'device_lock/group_release.yml')
+        assert play.returncode == 0, play
+        for name, host_vars in hosts.items():
+            instance = host_vars['instance']
+            released = found['Give back the group'][name]
+            assert released['_status'] == 'changed' and released['holder'] == {'ID1': 'nobody', 'ID2': 'unknown'}, (name, released)
+            assert kinds(emu.audit(instance)) == [('device:ID1', 'grant'), ('device:ID1', 'release')], (name, emu.audit(instance))
+            by_route = emu.stats(instance)['by_route']
+            assert by_route.get(ACTION) == 2 and GROUP_ACTION not in by_route, (name, by_route)
+        assert warned(play, 'held only ID1, which was given back; ID2, not held by this run, was left untouched'), play
+        assert_nothing_locked(emu)
+        assert_no_session_left(emu)
+        assert not leases(runner)
+
+
+@pytest.mark.parametrize('switches', [{'sdm.unlock_free': '400'}, {'sdm.unlock_free': '409'},
+                                      {'sdm.unlock_foreign': '423', 'sdm.error_names_holder': 'on'}, {'sdm.unlock_foreign': '403'}],
+                         ids=['free-400', 'free-409', 'foreign-423-named', 'foreign-403'])
+def test_a_release_of_what_this_run_does_not_hold_sends_only_unlock(runner, emu, switches):
+    """No lease, the device free or another user's: one Unlock, refused, reported unchanged; another user's lock stays."""
+    emu.set_switches(switches, instance='sdm1')
+    if 'sdm.unlock_foreign' in switches:
+        inject(emu, 'sdm1', 'ID3')
+    play, found = run_hosts(runner, {'release': {'instance': 'sdm1', 'lock_state': 'unlocked', 'device_ids': ['ID3']}})
+    assert play.returncode == 0, play
+    result = found['Device lock']['release']
+    assert result['_status'] == 'ok' and not result['locked'], result
+    if 'sdm.unlock_foreign' in switches:
+        assert emu.sdm_locks('sdm1') == {'ID3': 'prov2'}
+        assert result['holder'] == {'ID3': 'user prov2' if switches.get('sdm.error_names_holder') == 'on' else 'unknown'}, result
+    else:
+        assert_nothing_locked(emu)
+    assert emu.stats('sdm1')['by_route'] == {LOGIN: 1, ACTION: 1, LOGOUT: 1}
+    assert [event for event in emu.audit('sdm1') if event['holder'].get('user') == 'prov1'] == []

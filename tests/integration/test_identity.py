@@ -151,8 +151,9 @@ def test_only_the_credentials_and_hosts_that_took_a_lock_get_it(emulator, tmp_pa
     impostor = result('SBC admin with a wrong password asks for it')
     failed_with(impostor, 'auth_failed')
     assert impostor.get('locked') is False and 'token' not in impostor, impostor
-    msg = failed_with(result('SBC admin2 gives it back'), 'lock_held')
-    assert 'not ours to release' in msg, msg
+    # not admin2's: nothing changed, nothing taken to find out, admin keeps it
+    released = result('SBC admin2 gives it back')
+    assert released['_status'] == 'ok' and released['holder'] == 'another user or session' and not released['locked'], released
     failed_with(result('SBC admin with a wrong password gives it back'), 'auth_failed')
     seen = result('SBC lock as the SBC sees it')['json']
     assert seen['held'] and seen['holder']['user'] == 'admin' and seen['holder']['kind'] == 'rest', seen
@@ -165,8 +166,8 @@ def test_only_the_credentials_and_hosts_that_took_a_lock_get_it(emulator, tmp_pa
     impostor = result('SDM prov1 with a wrong password asks for it')
     failed_with(impostor, 'auth_failed')
     assert 'us' not in json.dumps(impostor.get('holder', {})), impostor
-    msg = failed_with(result('SDM prov2 gives it back'), 'lock_held')
-    assert 'not ours to release' in msg, msg
+    released = result('SDM prov2 gives it back')
+    assert released['_status'] == 'ok' and not released['changed'] and not released['locked'], released
     failed_with(result('SDM prov1 with a wrong password gives it back'), 'auth_failed')
     assert result('SDM locks as the SDM sees them')['json'] == {'ID1': 'prov1'}
 
@@ -282,9 +283,16 @@ def texts(tmp_path_factory):
         yield emu
 
 
-def test_giving_back_a_free_lock_is_ok_under_every_423_text(texts, tmp_path):
-    """The SBC answers 423 to the unlock of a free lock and of another holder's alike, in words that vary: a free lock
-    is ok (changed=0), however often; another holder's is lock_held and stays theirs; never two holders."""
+#: What the emulator's 423 texts say of the lock, read as Oracle documents them: per switch value, (free, held by another).
+#: "generic" words each case the other way, so the holder follows the words: the outcome (ok, nothing changed) does not.
+SAID = {'documented': ('nobody', 'another user or session'), 'generic': ('another user or session', 'nobody'),
+        'other': ('unknown', 'unknown'), 'localized': ('unknown', 'unknown')}
+
+
+def test_a_release_never_takes_the_lock_under_every_423_text(texts, tmp_path):
+    """The SBC answers 423 to the unlock of a free lock and of another holder's alike, in words that vary. A release is
+    "not ours, nothing changed" in every case, however often, with the holder as the SBC words it; it never sends a lock
+    request (3 locks in the whole play, one per "Take"), and another holder keeps the lock."""
     texts.reset()
     hosts = {}
     for number, text in enumerate(TEXTS, start=1):
@@ -298,24 +306,25 @@ def test_giving_back_a_free_lock_is_ok_under_every_423_text(texts, tmp_path):
     for text in TEXTS:
         def result(task, text=text):
             return found[task][text]
+        free, foreign = SAID[text]
         for task in ('Give back a lock nobody holds', 'Give it back again', 'Give it back a third time'):
             got = result(task)
-            assert got['_status'] == 'ok' and got['holder'] == 'nobody' and not got['locked'], (text, task, got)
+            assert got['_status'] == 'ok' and got['holder'] == free and not got['locked'], (text, task, got)
         assert result('Take the lock')['_status'] == 'changed' and result('Give it back')['_status'] == 'changed', text
         forced = result('Give back the lock that was forced free')
-        assert forced['_status'] == 'ok' and forced['holder'] == 'nobody', (text, forced)
-        msg = failed_with(result('Give back the lock the GUI user took over'), 'lock_held')
-        assert 'taken over after being forced free' in msg, (text, msg)
-        msg = failed_with(result('Give back the lock the GUI user holds, with no lease of it'), 'lock_held')
-        assert 'not ours to release' in msg, (text, msg)
+        assert forced['_status'] == 'ok' and forced['holder'] == free and not forced['locked'], (text, forced)
+        for task in ('Give back the lock the GUI user took over', 'Give back the lock the GUI user holds, with no lease of it'):
+            got = result(task)
+            assert got['_status'] == 'ok' and got['holder'] == foreign and not got['locked'] and not got['changed'], (text, task, got)
         assert result('The GUI user still holds it')['json']['holder']['user'] == 'webuser', text
         events = texts.audit(hosts[text]['instance'])
         assert_never_two_holders(events)
         # our grants and releases pair up, each release by the holder of the grant before it
         ours = [event for event in events if event['holder']['kind'] == 'rest']
-        assert [event['event'] for event in ours] == ['grant', 'release'] * (len(ours) // 2), (text, events)
+        assert [event['event'] for event in ours] == ['grant', 'release'] * 3, (text, events)
         assert all(grant['holder'] == release['holder'] for grant, release in zip(ours[::2], ours[1::2])), (text, events)
-    assert 'was no longer held by our token' in warnings(play), play
+        assert texts.stats(hosts[text]['instance'])['by_route'].get('POST /rest/{v}/configuration/lock') == 3, text
+    assert 'no longer held by the token this run took it with' in warnings(play), play
     assert not leases(runner), leases(runner)
     assert_no_secret(play.output, PASSWORDS + texts.secrets()['tokens'])
 

@@ -402,3 +402,28 @@ def test_hosts_are_independent_and_an_unreachable_one_is_still_released(fleet, t
         assert [event['event'] for event in fleet.audit(instance)] == ['grant', 'release'], instance
     assert_clean(fleet, [runner], instances=('sbc1', 'sbc2', 'sbc3'))
     record('an unreachable host among several (lock released at the end of the run)', held, how='keeper, when the run ended')
+
+
+# --------------------------------------------------------------------------------------------- the role's words
+
+@pytest.mark.parametrize('target', ['sbc', 'sdm'])
+def test_the_release_entry_point_never_claims_a_lock_it_did_not_have(ansible, emulator, target):
+    """Run when this run holds nothing and another user holds the lock: nothing of ours to give back, so the release is ok,
+    says nothing of a lease or a keeper, sends no lock request, and the other user keeps the lock."""
+    if target == 'sbc':
+        emulator.control('POST', '/sbc/sbc1/lock', json={'kind': 'gui', 'user': 'webuser'})
+        extra = {'target': 'sbc'}
+    else:
+        emulator.control('POST', '/sdm/sdm1/devices/ID1/lock', json={'user': 'prov2'})
+        extra = {'target': 'sdm', 'device_ids': ['ID1']}
+    play = ansible.run('lock_session/release_only.yml', extra_vars=extra, verbosity=1)
+    assert play.returncode == 0, play
+    assert 'NOT GIVEN BACK' not in play.output and 'lease record keeps' not in play.output, play
+    routes = emulator.stats('sbc1' if target == 'sbc' else 'sdm1')['by_route']
+    assert 'POST /rest/{v}/configuration/lock' not in routes, routes
+    if target == 'sbc':
+        assert emulator.sbc_lock_state()['holder']['user'] == 'webuser'
+    else:
+        assert emulator.sdm_locks('sdm1') == {'ID1': 'prov2'}
+        assert [event for event in emulator.audit('sdm1') if event['holder'].get('user') == 'prov1'] == []
+    assert not lease_files(ansible)

@@ -118,7 +118,8 @@ def test_lock_options_from_module_defaults(emu, tmp_path):
 
 @pytest.mark.parametrize('source', ['module_defaults', 'environment'])
 def test_release_on_exit_from_module_defaults_or_environment(emu, tmp_path, source):
-    """release_on_exit=false from module_defaults or ORACLE_COMMS_RELEASE_ON_EXIT: no keeper, a killed run leaves the lock."""
+    """release_on_exit=false from module_defaults or ORACLE_COMMS_RELEASE_ON_EXIT: a killed run leaves the lock. The keeper
+    still watches the run (it renews the SBC token), and when the run is gone it leaves, giving nothing back."""
     runner = PlaybookRunner(emu, tmp_path)
     marker = tmp_path / 'started'
     env = dict(NO_SBC_ENV, ORACLE_COMMS_RELEASE_ON_EXIT='false' if source == 'environment' else None)
@@ -127,12 +128,14 @@ def test_release_on_exit_from_module_defaults_or_environment(emu, tmp_path, sour
                                                       'md_sdm': {}, 'role_vars': {}, 'emulator_ca': emu.ca_cert})
     try:
         assert wait_until(marker.exists, 90), runner.finish(process, timeout=5)
-        assert emu.sbc_lock_state()['held'] and keepers(runner.lease_dir) == []
+        assert emu.sbc_lock_state()['held'] and len(keepers(runner.lease_dir)) == 1
     finally:
         os.killpg(process.pid, signal.SIGKILL)
         runner.finish(process, timeout=30)
+    assert wait_until(lambda: keepers(runner.lease_dir) == [], 60)
     # nobody gives it back: it stays held (until the token expires), as the option asks
     assert emu.sbc_lock_state()['held'] and [event['event'] for event in emu.audit('sbc1')] == ['grant']
+    assert 'release_on_exit is off' in (runner.lease_dir / 'keeper.log').read_text()
     emu.control('POST', '/sbc/sbc1/release')
 
 

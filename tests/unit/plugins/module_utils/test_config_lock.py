@@ -482,3 +482,25 @@ def test_an_adopted_lock_counts_as_taken_when_adopted(tmp_path):
     task.acquire()
     # a lapse of this run's liveness before the adoption is not one of this lock's
     assert store.read(KEY).taken_at >= began > left_at - 1
+
+
+# --------------------------------------------------------------------------------------------- a token the task was given
+
+@pytest.mark.parametrize('state', ['locked', 'unlocked'])
+def test_a_given_token_the_sbc_rejects_is_auth_failed_not_lock_lost(tmp_path, state):
+    rejected = OracleError('the SBC answered 401', 'lock_lost', 401)
+    sbc = FakeSbc(lock_answers=[rejected], unlock_answers=[rejected])
+    task, module, store = make_task(tmp_path, sbc, token='not-a-token', state=state)
+    with pytest.raises(OracleError) as err:
+        task.acquire() if state == 'locked' else task.release()
+    assert err.value.reason == 'auth_failed' and 'token option' in err.value.msg and 'not-a-token' not in err.value.msg
+    assert err.value.detail['locked'] is False and store.read(KEY) is None and 'authenticate' not in sbc.calls
+
+
+def test_a_lock_the_host_holds_already_is_not_taken_again_by_a_nested_session(tmp_path):
+    sbc = FakeSbc(lock_answers=[_sbc.LOCKED], unlock_answers=[_sbc.RELEASED])
+    first, module, store = make_task(tmp_path, sbc)
+    assert first.acquire()['taken'] is True
+    again, module, store = make_task(tmp_path, sbc)
+    result = again.acquire()
+    assert result['taken'] is False and result['changed'] is False and result['locked'] is True

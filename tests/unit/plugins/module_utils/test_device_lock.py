@@ -909,3 +909,15 @@ def test_a_lease_is_kept_while_the_sdm_cannot_say_the_lock_is_gone(tmp_path):
     with pytest.raises(OracleError) as err:
         unlock(task)
     assert err.value.reason == 'network' and held(store) == ['ID1'] and ('ID1', 'Lock') not in sdm.actions()
+
+
+def test_a_group_lock_by_a_host_holding_one_member_reports_only_the_other_as_taken(tmp_path):
+    """A session nested in one that holds ID1 takes the group {ID1, ID2}: its release is to give back ID2 alone."""
+    sdm = FakeSdm()
+    first, module, store = make_task(tmp_path, sdm, device_id=['ID1'])
+    assert lock(first)['taken_ids'] == ['ID1']
+    inner, module, store = make_task(tmp_path, sdm, group=GROUP)
+    result = lock(inner)
+    assert result['locked'] is True and result['taken_ids'] == ['ID2'] and held(store) == ['ID1', 'ID2']
+    again, module, store = make_task(tmp_path, sdm, group=GROUP, check_mode=True)
+    assert lock(again)['taken_ids'] == []

@@ -419,3 +419,41 @@ def test_no_secret_in_any_error_message(answers, call):
     err = failure(call, client)
     for secret in (PASSWORD, OLD, NEW):
         assert secret not in err.msg
+
+
+# --------------------------------------------------------------------------------------------- a given token's API version
+
+def versions_answer(latest, *others):
+    other = ''.join('<version>%s</version>' % version for version in others)
+    return response(200, envelope(data='<supportedVersions><latestVersion>%s</latestVersion><otherVersions>%s</otherVersions>'
+                                       '</supportedVersions>' % (latest, other)))
+
+
+@pytest.mark.parametrize('answer, expected', [
+    (versions_answer('v1.2', 'v1.1', 'v1.0'), 'v1.2'),
+    (versions_answer('v1.1', 'v1.0'), 'v1.1'),
+    (versions_answer('v2.0', 'v1.0'), 'v1.0'),  # a newer SBC: the newest version this collection speaks
+])
+def test_a_given_token_learns_the_api_version_from_supportedversions(answer, expected):
+    client, http = make_client(answer)
+    client.discover_version(token(OLD))
+    assert client.api_version == expected
+    assert http.sent[0]['path'] == 'rest/api/supportedversions' and http.calls() == [('supportedversions', OLD)]
+
+
+def test_a_pinned_or_known_version_is_not_looked_up():
+    client, http = make_client(api_version='v1.1')
+    client.discover_version(token(OLD))
+    assert client.api_version == 'v1.1' and http.sent == []
+
+
+def test_an_sbc_listing_no_known_version_says_set_api_version():
+    client, http = make_client(versions_answer('v3.0'))
+    err = failure(client.discover_version, token(OLD))
+    assert err.reason == 'api_version' and 'set api_version' in err.msg and 'v3.0' in err.msg
+
+
+def test_a_rejected_token_while_learning_the_version_is_a_401():
+    client, http = make_client(refusal(401, 'Client not authorized'))
+    err = failure(client.discover_version, token(OLD))
+    assert err.status == 401

@@ -1,0 +1,108 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the oracle_comms.provisioning collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This file is for internal use by the oracle_comms.provisioning collection only.
+# It may change, or be removed, at any time, without notice.
+
+"""The tasks file a lock session runs: where it is, and whether it can end the play under the lock.
+
+``meta: end_host``, ``end_batch`` and ``end_play`` end a host's tasks on the spot: no ``always:`` runs after
+them, so a session whose tasks use one would keep its lock until ``ansible-playbook`` exits (the keeper gives
+it back then). Ansible offers the role no hook there, so the role refuses such a file before it takes the lock.
+"""
+
+from __future__ import annotations
+
+import os
+
+import yaml
+
+#: The meta actions that end a host's tasks without running ``always:`` (``end_role`` only ends the session's own tasks).
+ENDING = ('end_host', 'end_batch', 'end_play')
+_META = ('meta', 'ansible.builtin.meta', 'ansible.legacy.meta')
+_INCLUDES = ('include_tasks', 'import_tasks', 'ansible.builtin.include_tasks', 'ansible.builtin.import_tasks',
+             'ansible.legacy.include_tasks', 'ansible.legacy.import_tasks')
+_BLOCK_KEYS = ('block', 'rescue', 'always')
+
+
+class SessionTasksError(Exception):
+    """The tasks file cannot run under a lock: a one-line reason for the user."""
+
+
+def resolve(name, playbook_dir):
+    """The absolute path of the user's tasks file ``name``: as given when absolute (``~`` expanded), else read from the
+    playbook's directory, never from the role's own files. Raises SessionTasksError when there is no such file."""
+    if not isinstance(name, str) or not name.strip():
+        raise SessionTasksError('lock_session_tasks must name a tasks file (a path, absolute or relative to the playbook\'s directory)')
+    path = os.path.expanduser(name)
+    if not os.path.isabs(path):
+        path = os.path.join(playbook_dir or os.getcwd(), path)
+    path = os.path.normpath(path)
+    if not os.path.isfile(path):
+        raise SessionTasksError('lock_session_tasks: no tasks file %s (a relative name is read from the playbook\'s directory, %s); '
+                                'nothing was locked' % (path, playbook_dir))
+    return path
+
+
+def _mapping(node):
+    return dict((key.value, value) for key, value in node.value if isinstance(key, yaml.ScalarNode)) \
+        if isinstance(node, yaml.MappingNode) else {}
+
+
+def _included(task, base_dirs):
+    """The file a task includes or imports by a literal name (templated names cannot be known before the run)."""
+    for key in _INCLUDES:
+        node = task.get(key)
+        if node is None:
+            continue
+        if isinstance(node, yaml.MappingNode):
+            node = _mapping(node).get('file')
+        if not isinstance(node, yaml.ScalarNode) or '{{' in node.value or '{%' in node.value:
+            return None
+        for base in base_dirs:
+            candidate = os.path.normpath(os.path.join(base, os.path.expanduser(node.value)))
+            if os.path.isfile(candidate):
+                return candidate
+    return None
+
+
+def _walk(nodes, path, base_dirs, seen):
+    for node in nodes.value if isinstance(nodes, yaml.SequenceNode) else ():
+        task = _mapping(node)
+        for key in _BLOCK_KEYS:
+            if key in task:
+                _walk(task[key], path, base_dirs, seen)
+        for key in _META:
+            action = task.get(key)
+            if isinstance(action, yaml.ScalarNode) and action.value.strip() in ENDING:
+                raise SessionTasksError(
+                    'lock_session_tasks: %s line %d uses meta: %s, which ends the play for the host before the role can give the '
+                    'lock back; end the session first and use meta after the role, or use when: on the tasks instead; nothing '
+                    'was locked' % (path, node.start_mark.line + 1, action.value.strip()))
+        included = _included(task, [os.path.dirname(path)] + base_dirs)
+        if included is not None:
+            check(included, base_dirs, seen)
+
+
+def check(path, base_dirs=(), seen=None):
+    """Refuse ``path`` (SessionTasksError) when it, or a file it includes or imports by a literal name, uses a meta action
+    that ends the host's tasks without running ``always:``. Files that do not parse are left to Ansible to report."""
+    seen = set() if seen is None else seen
+    if path in seen:
+        return
+    seen.add(path)
+    try:
+        with open(path, 'rb') as handle:
+            root = yaml.compose(handle, Loader=yaml.SafeLoader)
+    except (OSError, yaml.YAMLError):
+        return
+    _walk(root, path, list(base_dirs), seen)
+
+
+def session_tasks(name, playbook_dir):
+    """The user's tasks file, resolved (``resolve``) and checked (``check``); raises SessionTasksError."""
+    path = resolve(name, playbook_dir)
+    check(path, [playbook_dir] if playbook_dir else [])
+    return path

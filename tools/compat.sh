@@ -52,7 +52,7 @@ CORE_INDEPENDENT=(
     "tests/integration/test_identity.py::test_two_runs_of_one_account_exclude_each_other_however_the_device_is_spelled"
     "tests/integration/test_identity.py::test_adopting_a_lock_a_gone_run_left_asks_the_device"
     "tests/integration/test_identity.py::test_a_session_longer_than_the_token_keeps_the_lock_under_every_reauthentication"
-    "tests/integration/test_identity.py::test_giving_back_a_free_lock_is_ok_under_every_423_text"
+    "tests/integration/test_identity.py::test_a_release_never_takes_the_lock_under_every_423_text"
     "tests/integration/test_config_lock.py::test_every_423_shape_and_text_is_understood"
     "tests/integration/test_device_lock.py::test_every_lock_foreign_status_is_waited_for_then_reported"
     "tests/integration/test_lease_dir.py"

@@ -282,11 +282,12 @@ class DeviceLock:
                             answer = self._lock_one_by_one([device_id for device_id in ids if device_id not in ours])
                     if answer.done:
                         new = [device_id for device_id in ids if device_id not in ours]
+                        # what a failure of this task from here on gives back: only what it took (members held by
+                        # other hosts of the run stay theirs); counted before the leases are written, so that a lease
+                        # that cannot be written (a full disk, etcd gone) never leaves a device locked that none records
+                        self.taken.extend([target] if not ours else [self._device_target(device_id) for device_id in new])
                         self._write_leases(new)
                         self._join(ours, standings)
-                        # what a later failure of this task gives back: only what it took (members held
-                        # by other hosts of the run stay theirs)
-                        self.taken.extend([target] if not ours else [self._device_target(device_id) for device_id in new])
                         self._warn_same_user_once()
                         before = refused_by or dict((device_id, HOLDER_US if device_id in ours else HOLDER_NOBODY) for device_id in ids)
                         return self._record(ids, before, HOLDER_US, True)

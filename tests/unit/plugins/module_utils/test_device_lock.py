@@ -921,3 +921,22 @@ def test_a_group_lock_by_a_host_holding_one_member_reports_only_the_other_as_tak
     assert result['locked'] is True and result['taken_ids'] == ['ID2'] and held(store) == ['ID1', 'ID2']
     again, module, store = make_task(tmp_path, sdm, group=GROUP, check_mode=True)
     assert lock(again)['taken_ids'] == []
+
+
+@pytest.mark.parametrize('target', [{'device_id': ['ID1', 'ID2']}, {'group': GROUP}], ids=['devices', 'group'])
+def test_a_lease_that_cannot_be_written_undoes_the_lock_it_would_record(tmp_path, monkeypatch, target):
+    """A full disk (or etcd gone) after the SDM granted the lock: the task fails and gives the devices back, never a device
+    lock that no lease records (SDM locks never expire)."""
+    sdm = FakeSdm()
+    task, module, store = make_task(tmp_path, sdm, **target)
+
+    def full_disk(lease):
+        raise OracleError('cannot write the lease: no space left on device', 'lease_error')
+
+    monkeypatch.setattr(store, 'write', full_disk)
+    with pytest.raises(OracleError) as err:
+        lock(task)
+    assert err.value.reason == 'lease_error' and held(store) == []
+    locks = [call for call in sdm.actions() if call[1] == 'Lock']
+    unlocks = [call for call in sdm.actions() if call[1] == 'Unlock']
+    assert locks and sorted(target for target, _action in unlocks) == sorted(target for target, _action in locks)

@@ -244,6 +244,23 @@ def test_the_view_fails_once_the_lock_is_not_ours(tmp_path, case):
     assert 'secret' not in failure.value.msg and lease.token not in failure.value.msg
 
 
+@pytest.mark.parametrize('case', ['not taken', 'empty'])
+def test_in_check_mode_a_lease_that_is_not_there_gives_the_check_mode_answer(tmp_path, case):
+    store = LeaseStore(str(tmp_path))
+    lease = sbc_lease(this_process())
+    view = lease_view('' if case == 'empty' else store.path(lease.key), this_process(), check_mode=True)
+    assert view['check_mode'] is True and view['token'] == '' and view['base_url'] == ''
+    assert view['product'] == ('' if case == 'empty' else 'sbc')
+
+
+def test_in_check_mode_a_lease_the_run_holds_is_read_as_always(tmp_path):
+    store = LeaseStore(str(tmp_path))
+    lease = sbc_lease(this_process(), token='secret-token')
+    store.write(lease)
+    view = lease_view(store.path(lease.key), this_process(), check_mode=True)
+    assert view['check_mode'] is False and view['token'] == 'secret-token'
+
+
 def test_a_token_past_half_its_life_is_renewed_by_the_keeper_before_it_is_handed_out(tmp_path):
     store = LeaseStore(str(tmp_path))
     run = this_process()

@@ -10,10 +10,10 @@ import time
 
 import pytest
 
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._argspec import SBC_SPEC
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._argspec import SBC_SPEC, SDM_SPEC
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import Redactor
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import LockHost
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import SbcLockOptions
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import SbcLockOptions, SdmLockOptions
 from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._keeper_pid import keeper_alive, lock_nb
 from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._lease_view import lease_view
 from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils import _keeper
@@ -80,12 +80,31 @@ def test_a_scope_is_one_run_product_endpoint_and_user():
 def test_no_keeper_where_it_is_not_wanted(tmp_path, monkeypatch):
     monkeypatch.setattr(_keeper, '_spawn', lambda *a: pytest.fail('no keeper should start'))
     warnings = []
-    _keeper.ensure_keeper(LeaseStore(str(tmp_path)), sbc_options(release_on_exit=False), this_process(), warnings.append)
+    # an SDM lock without release_on_exit: nothing to give back at the end, no token to renew
+    sdm = SdmLockOptions(validated(SDM_SPEC, dict(host='sdm.test', username='prov1', password='pw-secret', device_id=['ID1'],
+                                                  release_on_exit=False)), Redactor('pw-secret'))
+    _keeper.ensure_keeper(LeaseStore(str(tmp_path)), sdm, this_process(), warnings.append)
     # a module executed on another host has a LockHost without on_lock: nothing to ask
     LockHost().lock_held(LeaseStore(str(tmp_path)), sbc_options(), this_process())
     # in check mode nothing is held
     LockHost(check_mode=True, on_lock=lambda *a: pytest.fail('no lock in check mode')).lock_held(None, sbc_options(), this_process())
     assert not warnings
+
+
+def test_an_sbc_lock_without_release_on_exit_still_gets_the_keeper_that_renews_its_token(tmp_path, monkeypatch):
+    started = []
+    monkeypatch.setattr(_keeper, '_spawn', lambda store, key, fd, config: started.append(config))
+    _keeper.ensure_keeper(LeaseStore(str(tmp_path)), sbc_options(release_on_exit=False), this_process(), pytest.fail)
+    assert len(started) == 1 and started[0]['params']['release_on_exit'] is False
+
+
+def test_a_keeper_without_release_on_exit_leaves_the_locks_when_the_run_ends(tmp_path):
+    store = LeaseStore(str(tmp_path))
+    run = Run(socket.gethostname(), 1, 2)  # a run that is gone
+    keeper, log = make_keeper(store, run)
+    keeper.params['release_on_exit'] = False
+    keeper.release_all = lambda: pytest.fail('nothing is given back')
+    assert keeper.serve() == 0 and 'release_on_exit is off' in ''.join(log)
 
 
 def test_no_keeper_for_a_run_that_cannot_be_watched(tmp_path, monkeypatch):

@@ -193,7 +193,10 @@ def metadata_xml(etype, shape="attributeMetadata"):
     ``<attributeMetadata>`` per attribute (name, help, required, key, valueType, defaultValue, an
     ``<enumeratedValues>`` per allowed value) directly in ``<data>``. ``attribute``: the shape this emulator
     invented before, ``<elementTypeMetadata>`` with ``<singleton>`` and ``<attribute>`` rows (name, type, key, default).
+    ``none``: the type's name and nothing about its attributes (a shape no client can read keys from).
     """
+    if shape == "none":
+        return xmlio.text("elementType", etype.name)
     if shape == "attribute":
         rows = "".join(
             xmlio.tag("attribute", xmlio.text("name", name) + xmlio.text("type", etype.value_type(name))

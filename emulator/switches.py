@@ -72,7 +72,7 @@ SWITCHES = {
     "sbc.async_link": Choice("shared", "per_job"),
     "sbc.async_error": Choice("errorMessage", "additionalInfo", "absent"),
     "sbc.link_host": Choice("request", "other", "relative"),
-    "sbc.metadata_shape": Choice("attributeMetadata", "attribute"),
+    "sbc.metadata_shape": Choice("attributeMetadata", "attribute", "none"),
     "sbc.keyed_missing": Choice("empty", "404"),
     "sbc.values": Choice("echo", "canonical"),
     "sbc.change_answer": Choice("element", "empty"),

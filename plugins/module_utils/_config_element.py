@@ -25,6 +25,7 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._endpoint import shown
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import (
     REASON_BAD_INPUT,
+    REASON_BAD_RESPONSE,
     REASON_LOCK_HELD,
     REASON_LOCK_LOST,
     OracleError,
@@ -287,6 +288,17 @@ def _loose_names(current, desired):
     return [name for name, value in desired.items() if current.get(name) != value and loosely_same(current.get(name), value)]
 
 
+def _metadata_if_readable(config, element_type):
+    """The type's metadata, or None when the SBC answers it in no shape we read: the values are then compared as text,
+    and the SBC's answer to the update says whether it changed anything."""
+    try:
+        return config.metadata(element_type, _KEYS_HINT)
+    except OracleError as exc:
+        if exc.reason != REASON_BAD_RESPONSE:
+            raise
+        return None
+
+
 def _settled(config, element_type, key, answered):
     """The element as the SBC has it after a change: its answer, or (an answer without the element) a read of it."""
     if answered is not None:
@@ -321,7 +333,7 @@ def element_task(params, host, redactor):
             current = _the_one(config.find(element_type, key, type_known=meta is not None), element_type, key)
             if state == 'present' and current is not None and meta is None and _loose_names(current, desired):
                 # only the metadata can tell "Enabled" from "enabled" as one enum value, or as two strings
-                meta = config.metadata(element_type, _KEYS_HINT)
+                meta = _metadata_if_readable(config, element_type)
             action, body, after = plan(current, desired, key, state, meta)
             changed = action is not None
             if changed and not host.check_mode:

@@ -111,8 +111,8 @@ def same_value(meta, name, have, want):
     Equal text always does. Beyond that only where the metadata ``meta`` (None: not read) says so: enum and
     boolean values regardless of case, integers by their number. A string is never folded: case may matter there.
     """
-    if have == want:
-        return True
+    if have == want or (have is None and want == ''):
+        return True  # an SBC may leave an empty attribute out of its answer
     if meta is None or have is None:
         return False
     kind = meta.value_type(name)
@@ -283,6 +283,11 @@ def _the_one(found, element_type, key):
 _KEYS_HINT = 'give key_attributes (the attributes that identify one element of this type) and the task needs no metadata'
 
 
+def _matching(elements, filters, meta):
+    """The elements whose attributes satisfy every filter (compared as ``same_value`` does)."""
+    return [element for element in elements if not differing(element, filters, meta)]
+
+
 def _loose_names(current, desired):
     """The attributes whose values differ from the SBC's only as it might spell one value its own way (case, digits)."""
     return [name for name, value in desired.items() if current.get(name) != value and loosely_same(current.get(name), value)]
@@ -303,7 +308,7 @@ def _settled(config, element_type, key, answered):
     """The element as the SBC has it after a change: its answer, or (an answer without the element) a read of it."""
     if answered is not None:
         return answered
-    found = config.find(element_type, key, type_known=True)
+    found = _matching(config.find(element_type, key, type_known=True), key, None)
     return found[0] if len(found) == 1 else None
 
 
@@ -328,9 +333,13 @@ def element_task(params, host, redactor):
             if not given_keys:
                 meta = config.metadata(element_type, _KEYS_HINT)
                 _known_attributes(meta, desired)
-            keys = given_keys or list(meta.keys)
-            key = key_of(element_type, keys, desired, singleton=bool(meta and meta.singleton and not given_keys))
-            current = _the_one(config.find(element_type, key, type_known=meta is not None), element_type, key)
+            singleton = bool(meta and meta.singleton and not given_keys)
+            # a type with one instance has no key, whatever its rows say: Oracle reads it by its type alone
+            keys = [] if singleton else (given_keys or list(meta.keys))
+            key = key_of(element_type, keys, desired, singleton=singleton)
+            # an SBC that ignores a query parameter answers more than the one element: keep those the key names
+            found = _matching(config.find(element_type, key, type_known=meta is not None), key, None)
+            current = _the_one(found, element_type, key)
             if state == 'present' and current is not None and meta is None and _loose_names(current, desired):
                 # only the metadata can tell "Enabled" from "enabled" as one enum value, or as two strings
                 meta = _metadata_if_readable(config, element_type)
@@ -341,8 +350,8 @@ def element_task(params, host, redactor):
                     after = _settled(config, element_type, key, config.add(element_type, body)) or after
                 elif action == UPDATE:
                     after = _settled(config, element_type, key, config.update(element_type, body)) or after
-                    # the SBC's answer is the truth: an update it answers with the element as it was changed nothing
-                    changed = after != current
+                    # the SBC's answer is the truth: an update it answers with what was sent as it was changed nothing
+                    changed = any(after.get(name) != current.get(name) for name in body if name not in key)
                 elif config.delete(element_type, key) is False:
                     changed = False  # gone meanwhile: nothing was deleted by us
                 if changed:
@@ -389,11 +398,6 @@ def commit_task(params, host, redactor):
             return dict(changed=changed, steps=done, skipped_steps=[])
     finally:
         task.close()
-
-
-def _matching(elements, filters, meta):
-    """The elements whose attributes satisfy every filter (compared as ``same_value`` does)."""
-    return [element for element in elements if not differing(element, filters, meta)]
 
 
 def info_task(params, host, redactor):

@@ -171,12 +171,22 @@ def element_body(element_type, attributes):
     return '<configElement><elementType>%s</elementType>%s</configElement>' % (escape(element_type), rows)
 
 
+def _top_elements(node, found):
+    """Collect the ``<configElement>`` under ``node`` that are not inside another (a sub-element is part of its element)."""
+    for child in node:
+        if child.tag == 'configElement':
+            found.append(child)
+        else:
+            _top_elements(child, found)
+    return found
+
+
 def parse_elements(root):
-    """Every ``<configElement>`` under ``root`` as an ordered mapping of attribute name -> text."""
+    """Every top-level ``<configElement>`` under ``root`` (``root`` itself if it is one) as an ordered mapping of attribute name -> text."""
     found = []
     if root is None:
         return found
-    for element in root.iter('configElement'):
+    for element in ([root] if root.tag == 'configElement' else _top_elements(root, [])):
         values = {}
         for attribute in element.findall('attribute'):
             name = xml_text(attribute, 'name')
@@ -305,10 +315,11 @@ class SbcConfig:
             if response.status_code != 200:
                 raise self._error(response, action, element_type)
             root = self._root(response, action, 'an Oracle response envelope')
-            found.extend(parse_elements(root))
+            page = parse_elements(root)
+            found.extend(page)
             path, params = self._next_page(root), None
-            if path is None or path in seen:
-                return found
+            if path is None or path in seen or not page:
+                return found  # the last page, a link seen before, or a page that brings nothing: no further
             seen.add(path)
         raise OracleError('%s on %s: the SBC linked more than %d pages; read with filters that name every key attribute'
                           % (action, self.where, MAX_PAGES), REASON_BAD_RESPONSE)
@@ -380,7 +391,9 @@ class SbcConfig:
         links = root.find('links') if root is not None and root.tag == 'response' else root
         for node in (links.iter('link') if links is not None else ()):
             path = own_path(node.text)
-            if path:
+            # a status or job resource only: never poll (GET) whatever else a link may name
+            where = path.split('?', 1)[0].lower() if path else ''
+            if 'status' in where or '/job' in where:
                 return path
         return self._path('admin/asyncstatus')
 

@@ -73,7 +73,7 @@ notes:
     taken with other credentials), or V(lock_held) when another run on this controller holds it.
   - Other reasons are V(conflict) (the SBC answered 409, an element with the same key exists), V(bad_input) (an attribute the
     SBC does not know, or a value it refused with 400, named in the message), V(lock_lost) (the token no longer holds the
-    lock), V(bad_response) (among others: element metadata in no shape the module reads, when O(key_attributes) is not
+    lock), V(bad_response) (among others, element metadata in no shape the module reads, when O(key_attributes) is not
     given), and those of P(oracle_comms.provisioning.config_lock#module) for the connection.
 seealso:
   - module: oracle_comms.provisioning.config_commit

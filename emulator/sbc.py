@@ -11,7 +11,7 @@ import heapq
 import itertools
 import secrets
 import time
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from aiohttp import web
 
@@ -61,6 +61,12 @@ class Holder:
         return {"kind": self.kind, "user": self.user, "id": self.fp}
 
 
+#: The host name links name under ``sbc.link_host=other``: how an SBC behind NAT or a proxy may know itself.
+OTHER_LINK_HOST = "sbc-mgmt.emulator.invalid"
+#: Query parameters of a configElements GET that select the page or the configuration, never attributes.
+PAGING_PARAMS = ("offset", "maxElements", "running")
+
+
 class Job:
     """An async management request (save, verify, ...): in progress until ``done_at``, then its result."""
 
@@ -68,7 +74,8 @@ class Job:
         self.id = job_id
         self.operation = operation
         self.done_at = done_at
-        self.result = result
+        # sbc.async_result=verify_fail: only a verify fails, so a commit fails at its second step
+        self.result = ("fail" if operation == "verify" else "success") if result == "verify_fail" else result
 
     def status(self, now):
         """Return ``inProgress`` while running, then ``success`` or ``fail``."""
@@ -364,10 +371,10 @@ class SbcInstance:
         return self.envelope(data=xmlio.tag("elementTypes", names))
 
     async def element_metadata(self, request):
-        """GET /rest/{v}/configuration/elementTypes/metadata?elementType=T."""
+        """GET /rest/{v}/configuration/elementTypes/metadata?elementType=T, in the shape of ``sbc.metadata_shape``."""
         self.bearer(request)
         etype = self.store.element_type(request.query.get("elementType"), missing_status=404)
-        return self.envelope(data=metadata_xml(etype))
+        return self.envelope(data=metadata_xml(etype, self.switches["sbc.metadata_shape"]))
 
     async def element_template(self, request):
         """GET /rest/{v}/configuration/elementTypes/template?elementType=T."""
@@ -377,32 +384,72 @@ class SbcInstance:
 
     # ----------------------------------------------------------------- config elements
 
+    def link(self, request, path_and_query):
+        """A link to ``path_and_query`` (``/rest/...``) on this SBC, with the host ``sbc.link_host`` names."""
+        how = self.switches["sbc.link_host"]
+        if how == "relative":
+            return path_and_query
+        host = OTHER_LINK_HOST if how == "other" else request.host
+        return "https://%s%s" % (host, path_and_query)
+
     async def get_elements(self, request):
-        """GET /rest/{v}/configuration/configElements?elementType=T[&attribute=value...]."""
+        """GET /rest/{v}/configuration/configElements?elementType=T[&attribute=value...][&offset=N&maxElements=M].
+
+        At most ``sbc.page_size`` elements per answer (0: all), with a link to the next page while more remain.
+        A read naming every key attribute (or a singleton's bare read) that finds nothing answers per
+        ``sbc.keyed_missing``: 200 with no element, or 404.
+        """
         self.bearer(request)
         query = dict(request.query)
         etype = self.store.element_type(query.pop("elementType", None), missing_status=404)
+        paging = {name: query.pop(name) for name in PAGING_PARAMS if name in query}
         unknown = set(query) - set(etype.attributes)
         if unknown:
             raise ApiError(400, "Unknown attribute %s for %s" % (sorted(unknown)[0], etype.name))
+        try:
+            offset = int(paging.get("offset", 0))
+            limit = int(paging["maxElements"]) if "maxElements" in paging else None
+        except ValueError:
+            raise ApiError(400, "offset and maxElements must be integers") from None
+        if offset < 0 or (limit is not None and limit < 0):
+            raise ApiError(400, "offset and maxElements must not be negative")
         found = self.store.find(etype, query)
-        return self.envelope(data="".join(element_xml(etype.name, e) for e in found))
+        keyed = set(etype.keys) <= set(query) if etype.keys else etype.singleton and not query
+        if not found and keyed and self.switches["sbc.keyed_missing"] == "404":
+            raise ApiError(404, "Element %s not found" % etype.name)
+        size = self.switches["sbc.page_size"]
+        if size and (limit is None or limit > size):
+            limit = size
+        page = found[offset:] if limit is None else found[offset:offset + limit]
+        links = ""
+        if limit is not None and offset + limit < len(found):
+            rest = [("elementType", etype.name)] + sorted(query.items()) + [("offset", str(offset + limit)), ("maxElements", str(limit))]
+            links = xmlio.text("link", self.link(request, "%s?%s" % (request.path, urlencode(rest))))
+        return self.envelope(data="".join(element_xml(etype.name, e) for e in page), links=links)
+
+    def changed_answer(self, status, type_name, element):
+        """The answer to a POST or PUT that changed ``element``: the element whole, or (``sbc.change_answer=empty``) nothing."""
+        if self.switches["sbc.change_answer"] == "empty":
+            return self.envelope(status)
+        return self.envelope(status, data=element_xml(type_name, element))
 
     async def post_element(self, request):
         """POST /rest/{v}/configuration/configElements: add one element (lock required)."""
         body = await request.read()
         self.lock_holder(request)
         type_name, values = parse_element(body)
+        self.store.canonical = self.switches["sbc.values"] == "canonical"
         element = self.store.add(type_name, values)
-        return self.envelope(int(self.switches["sbc.post_status"]), data=element_xml(type_name, element))
+        return self.changed_answer(int(self.switches["sbc.post_status"]), type_name, element)
 
     async def put_element(self, request):
         """PUT /rest/{v}/configuration/configElements: update one element, answer it whole (lock required)."""
         body = await request.read()
         self.lock_holder(request)
         type_name, values = parse_element(body)
+        self.store.canonical = self.switches["sbc.values"] == "canonical"
         element = self.store.update(type_name, values)
-        return self.envelope(data=element_xml(type_name, element))
+        return self.changed_answer(200, type_name, element)
 
     async def delete_element(self, request):
         """DELETE /rest/{v}/configuration/configElements?elementType=T&key=value (lock required)."""
@@ -424,10 +471,10 @@ class SbcInstance:
         job = Job(len(self.jobs) + 1, action, time.monotonic() + delay, self.switches["sbc.async_result"])
         self.jobs[job.id] = job
         self.last_job = job
-        link = "https://%s/rest/%s/admin/asyncstatus" % (request.host, request.match_info["v"])
+        path = "/rest/%s/admin/asyncstatus" % request.match_info["v"]
         if self.switches["sbc.async_link"] == "per_job":
-            link += "?job=%d" % job.id
-        return self.envelope(202, links=xmlio.text("link", link))
+            path += "?job=%d" % job.id
+        return self.envelope(202, links=xmlio.text("link", self.link(request, path)))
 
     async def async_status(self, request):
         """GET /rest/{v}/admin/asyncstatus[?job=N]: the most recent (or the named) async request."""
@@ -441,8 +488,13 @@ class SbcInstance:
             return self.envelope()
         status = job.status(time.monotonic())
         data = xmlio.tag("operationState", xmlio.text("operation", job.operation) + xmlio.text("status", status))
-        if status == "fail":
+        where = self.switches["sbc.async_error"]
+        if status == "fail" and where == "errorMessage":
             data += xmlio.text("errorMessage", "%s failed (emulated failure)" % job.operation)
+        elif status == "fail" and where == "additionalInfo":
+            # the request-specific structure Oracle documents; its inner names are the request's own
+            data += xmlio.tag("additionalInfo", xmlio.tag("%sResult" % job.operation, xmlio.text(
+                "error", "%s failed: realm-config core: network-interfaces M00:0 does not exist (emulated failure)" % job.operation)))
         return self.envelope(data=data)
 
     # ----------------------------------------------------------------- wiring

@@ -4,36 +4,63 @@ from . import xmlio
 from .rest import ApiError
 
 
-class ElementType:
-    """One configuration element type: its attributes (with defaults), key attributes, integer attributes."""
+ENABLED = ("enabled", "disabled")
 
-    def __init__(self, name, attributes, keys=(), integers=(), singleton=False):
+
+class ElementType:
+    """One configuration element type: its attributes (with defaults), key attributes, integer, enum and boolean attributes.
+
+    ``enums`` maps an attribute to its values as the SBC spells them; ``booleans`` are enabled/disabled attributes.
+    """
+
+    def __init__(self, name, attributes, keys=(), integers=(), singleton=False, enums=None, booleans=()):
         self.name = name
         self.attributes = dict(attributes)
         self.keys = tuple(keys)
         self.integers = frozenset(integers)
         self.singleton = singleton
+        self.enums = dict(enums or {})
+        self.enums.update((attribute, ENABLED) for attribute in booleans)
+        self.booleans = frozenset(booleans)
+
+    def value_type(self, attribute):
+        """The metadata's valueType of ``attribute``: integer, boolean, enum or string."""
+        if attribute in self.integers:
+            return "integer"
+        if attribute in self.booleans:
+            return "boolean"
+        return "enum" if attribute in self.enums else "string"
+
+    def canonical(self, attribute, value):
+        """``value`` as an SBC that canonicalises keeps it: an enum in its listed spelling, an integer without padding."""
+        if attribute in self.integers:
+            return str(int(value))
+        for allowed in self.enums.get(attribute, ()):
+            if allowed.lower() == value.lower():
+                return allowed
+        return value
 
 
 ELEMENT_TYPES = {t.name: t for t in (
     ElementType("realm-config", {
         "identifier": "", "description": "", "addr-prefix": "0.0.0.0", "network-interfaces": "",
         "mm-in-realm": "disabled", "max-bandwidth": "0", "access-control-trust-level": "none",
-    }, keys=("identifier",), integers=("max-bandwidth",)),
+    }, keys=("identifier",), integers=("max-bandwidth",), booleans=("mm-in-realm",),
+        enums={"access-control-trust-level": ("none", "low", "medium", "high")}),
     ElementType("sip-interface", {
         "realm-id": "", "description": "", "state": "enabled", "sip-ip-address": "", "sip-port": "5060",
         "transport-protocol": "UDP",
-    }, keys=("realm-id",), integers=("sip-port",)),
+    }, keys=("realm-id",), integers=("sip-port",), booleans=("state",), enums={"transport-protocol": ("UDP", "TCP", "TLS", "SCTP")}),
     ElementType("local-policy", {
         "from-address": "", "to-address": "", "source-realm": "*", "description": "", "state": "enabled",
         "next-hop": "", "realm": "", "cost": "0",
-    }, keys=("from-address", "to-address"), integers=("cost",)),
+    }, keys=("from-address", "to-address"), integers=("cost",), booleans=("state",)),
     ElementType("session-agent", {
         "hostname": "", "ip-address": "", "port": "5060", "state": "enabled", "realm-id": "", "description": "",
-    }, keys=("hostname",), integers=("port",)),
+    }, keys=("hostname",), integers=("port",), booleans=("state",)),
     ElementType("system-config", {
         "hostname": "", "description": "", "location": "", "default-gateway": "0.0.0.0", "snmp-enabled": "enabled",
-    }, singleton=True),
+    }, singleton=True, booleans=("snmp-enabled",)),
 )}
 
 
@@ -52,6 +79,8 @@ class ElementStore:
 
     def __init__(self, seed):
         self.elements = {name: [] for name in ELEMENT_TYPES}
+        #: switch ``sbc.values``: keep values as given (echo) or in the SBC's own spelling (canonical); set per request
+        self.canonical = False
         for type_name, values in seed:
             self.add(type_name, values)
 
@@ -72,7 +101,7 @@ class ElementStore:
     def add(self, type_name, values):
         """Add a new element (values checked, defaults filled); 409 on a duplicate key or second singleton."""
         etype = self.element_type(type_name)
-        element = self._validated(etype, values)
+        element = self._validated(etype, values, canonical=self.canonical)
         if etype.singleton and self.elements[etype.name]:
             raise ApiError(409, "Element %s already exists" % etype.name)
         if self.find(etype, self._key_of(etype, element)):
@@ -83,7 +112,7 @@ class ElementStore:
     def update(self, type_name, values):
         """Update the element the key attributes in ``values`` name; 404 when there is none."""
         etype = self.element_type(type_name)
-        changed = self._validated(etype, values, fill_defaults=False)
+        changed = self._validated(etype, values, fill_defaults=False, canonical=self.canonical)
         matches = self.find(etype, self._key_of(etype, changed))
         if not matches:
             raise ApiError(404, "Element %s not found" % etype.name)
@@ -112,12 +141,17 @@ class ElementStore:
         return {k: element[k] for k in etype.keys}
 
     @staticmethod
-    def _validated(etype, values, fill_defaults=True):
+    def _validated(etype, values, fill_defaults=True, canonical=False):
         for name, value in values.items():
             if name not in etype.attributes:
                 raise ApiError(400, "Invalid attribute %s for %s" % (name, etype.name))
             if name in etype.integers and not value.lstrip("-").isdigit():
                 raise ApiError(400, "Invalid value %s for attribute %s" % (value, name))
+            allowed = etype.enums.get(name)
+            if allowed and value.lower() not in [v.lower() for v in allowed]:
+                raise ApiError(400, "Invalid value %s for attribute %s; valid values: %s" % (value, name, ", ".join(allowed)))
+        if canonical:
+            values = {name: etype.canonical(name, value) for name, value in values.items()}
         if not fill_defaults:
             return dict(values)
         element = dict(etype.attributes)
@@ -152,11 +186,30 @@ def element_xml(type_name, element):
     return xmlio.tag("configElement", xmlio.text("elementType", type_name) + attributes)
 
 
-def metadata_xml(etype):
-    """Return what ``elementTypes/metadata`` says about a type: its attributes and which are keys."""
+def metadata_xml(etype, shape="attributeMetadata"):
+    """Return what ``elementTypes/metadata`` says about a type, in the shape switch ``sbc.metadata_shape`` names.
+
+    ``attributeMetadata``: Oracle's documented answer, ``<elementType>``, ``<singleInstance>`` and one
+    ``<attributeMetadata>`` per attribute (name, help, required, key, valueType, defaultValue, an
+    ``<enumeratedValues>`` per allowed value) directly in ``<data>``. ``attribute``: the shape this emulator
+    invented before, ``<elementTypeMetadata>`` with ``<singleton>`` and ``<attribute>`` rows (name, type, key, default).
+    ``none``: the type's name and nothing about its attributes (a shape no client can read keys from).
+    """
+    if shape == "none":
+        return xmlio.text("elementType", etype.name)
+    if shape == "attribute":
+        rows = "".join(
+            xmlio.tag("attribute", xmlio.text("name", name) + xmlio.text("type", etype.value_type(name))
+                      + xmlio.text("key", "true" if name in etype.keys else "false") + xmlio.text("default", default))
+            for name, default in etype.attributes.items()
+        )
+        return xmlio.tag("elementTypeMetadata", xmlio.text("name", etype.name) + xmlio.text("singleton", str(etype.singleton).lower()) + rows)
     rows = "".join(
-        xmlio.tag("attribute", xmlio.text("name", name) + xmlio.text("type", "integer" if name in etype.integers else "string")
-                  + xmlio.text("key", "true" if name in etype.keys else "false") + xmlio.text("default", default))
+        xmlio.tag("attributeMetadata", xmlio.text("name", name) + xmlio.text("help", "%s of %s" % (name, etype.name))
+                  + xmlio.text("required", "true" if name in etype.keys else "false")
+                  + xmlio.text("key", "true" if name in etype.keys else "false") + xmlio.text("valueType", etype.value_type(name))
+                  + xmlio.text("defaultValue", default)
+                  + "".join(xmlio.text("enumeratedValues", value) for value in etype.enums.get(name, ())))
         for name, default in etype.attributes.items()
     )
-    return xmlio.tag("elementTypeMetadata", xmlio.text("name", etype.name) + xmlio.text("singleton", str(etype.singleton).lower()) + rows)
+    return xmlio.text("elementType", etype.name) + xmlio.text("singleInstance", str(etype.singleton).lower()) + rows

@@ -25,6 +25,7 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._endpoint import shown
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import (
     REASON_BAD_INPUT,
+    REASON_BAD_RESPONSE,
     REASON_LOCK_HELD,
     REASON_LOCK_LOST,
     OracleError,
@@ -83,12 +84,55 @@ def key_of(element_type, keys, attributes, singleton=False):
     return dict((name, attributes[name]) for name in keys)
 
 
-def differing(current, desired):
-    """The attributes of ``desired`` whose value differs from ``current``'s (an attribute ``current`` lacks differs)."""
-    return dict((name, value) for name, value in desired.items() if current.get(name) != value)
+#: Value types whose spelling the SBC may change (case): compared without regard to case.
+_CASELESS_TYPES = ('enum', 'enumeration', 'boolean', 'bool')
+#: Value types compared as numbers (the SBC may drop a leading zero or a plus sign).
+_NUMBER_TYPES = ('integer', 'int', 'uint', 'unsignedint', 'long', 'short', 'number')
 
 
-def plan(current, desired, key, state):
+def _as_number(text):
+    try:
+        return int(text, 10)
+    except (TypeError, ValueError):
+        return None
+
+
+def loosely_same(have, want):
+    """Whether two texts could be one value in the SBC's canonical spelling (case, or digits), so metadata may settle it."""
+    if have is None or want is None:
+        return False
+    number = _as_number(have)
+    return have.lower() == want.lower() or (number is not None and number == _as_number(want))
+
+
+def same_value(meta, name, have, want):
+    """Whether the SBC holding ``have`` for attribute ``name`` already satisfies ``want``.
+
+    Equal text always does. Beyond that only where the metadata ``meta`` (None: not read) says so: enum and
+    boolean values regardless of case, integers by their number. A string is never folded: case may matter there.
+    """
+    if have == want or (have is None and want == ''):
+        return True  # an SBC may leave an empty attribute out of its answer
+    if meta is None or have is None:
+        return False
+    kind = meta.value_type(name)
+    if kind in _CASELESS_TYPES or meta.enums.get(name):
+        return have.lower() == want.lower()
+    if kind in _NUMBER_TYPES:
+        number = _as_number(have)
+        return number is not None and number == _as_number(want)
+    return False
+
+
+def differing(current, desired, meta=None):
+    """The attributes of ``desired`` the element ``current`` does not satisfy (an attribute ``current`` lacks differs).
+
+    ``meta`` (the type's ElementMeta, or None) says which values the SBC spells its own way (see ``same_value``).
+    """
+    return dict((name, value) for name, value in desired.items() if not same_value(meta, name, current.get(name), value))
+
+
+def plan(current, desired, key, state, meta=None):
     """What to do: ``(action, body, after)``.
 
     ``current`` the element as the SBC has it (None when absent), ``desired`` the attributes asked for, ``key``
@@ -102,7 +146,7 @@ def plan(current, desired, key, state):
         return DELETE, dict(key), None
     if current is None:
         return ADD, dict(desired), dict(desired)
-    changes = differing(current, desired)
+    changes = differing(current, desired, meta)
     if not changes:
         return None, None, dict(current)
     body = dict(key)
@@ -235,8 +279,47 @@ def _the_one(found, element_type, key):
     return found[0] if found else None
 
 
+#: How config_element and config_element_info go on without metadata they cannot read.
+_KEYS_HINT = 'give key_attributes (the attributes that identify one element of this type) and the task needs no metadata'
+
+
+def _matching(elements, filters, meta):
+    """The elements whose attributes satisfy every filter (compared as ``same_value`` does)."""
+    return [element for element in elements if not differing(element, filters, meta)]
+
+
+def _loose_names(current, desired):
+    """The attributes whose values differ from the SBC's only as it might spell one value its own way (case, digits)."""
+    return [name for name, value in desired.items() if current.get(name) != value and loosely_same(current.get(name), value)]
+
+
+def _metadata_if_readable(config, element_type):
+    """The type's metadata, or None when the SBC answers it in no shape we read: the values are then compared as text,
+    and the SBC's answer to the update says whether it changed anything."""
+    try:
+        return config.metadata(element_type, _KEYS_HINT)
+    except OracleError as exc:
+        if exc.reason != REASON_BAD_RESPONSE:
+            raise
+        return None
+
+
+def _settled(config, element_type, key, answered):
+    """The element as the SBC has it after a change: its answer, or (an answer without the element) a read of it."""
+    if answered is not None:
+        return answered
+    found = _matching(config.find(element_type, key, type_known=True), key, None)
+    return found[0] if len(found) == 1 else None
+
+
 def element_task(params, host, redactor):
-    """What ``config_element`` does with validated ``params``: its result."""
+    """What ``config_element`` does with validated ``params``: its result.
+
+    ``changed`` is what the SBC answers: values are compared as the SBC holds them (enum, boolean and integer
+    values as the metadata types them), and an update whose answer shows nothing different changed nothing.
+    The metadata is read only for what needs it: the key attributes when ``key_attributes`` is not given, the
+    attribute names to check before anything is sent in that case, and a value the SBC may spell its own way.
+    """
     element_type = _element_type(params)
     desired = normalized(params.get('attributes') or {})
     state = params.get('state') or 'present'
@@ -247,23 +330,33 @@ def element_task(params, host, redactor):
     try:
         with task.held() as (lease, config):
             meta = None
-            if not given_keys or state == 'present':
-                meta = config.metadata(element_type)
+            if not given_keys:
+                meta = config.metadata(element_type, _KEYS_HINT)
                 _known_attributes(meta, desired)
-            keys = given_keys or list(meta.keys)
-            key = key_of(element_type, keys, desired, singleton=bool(meta and meta.singleton and not given_keys))
-            current = _the_one(config.elements(element_type, key), element_type, key)
-            action, body, after = plan(current, desired, key, state)
-            if action is not None and not host.check_mode:
+            singleton = bool(meta and meta.singleton and not given_keys)
+            # a type with one instance has no key, whatever its rows say: Oracle reads it by its type alone
+            keys = [] if singleton else (given_keys or list(meta.keys))
+            key = key_of(element_type, keys, desired, singleton=singleton)
+            # an SBC that ignores a query parameter answers more than the one element: keep those the key names
+            found = _matching(config.find(element_type, key, type_known=meta is not None), key, None)
+            current = _the_one(found, element_type, key)
+            if state == 'present' and current is not None and meta is None and _loose_names(current, desired):
+                # only the metadata can tell "Enabled" from "enabled" as one enum value, or as two strings
+                meta = _metadata_if_readable(config, element_type)
+            action, body, after = plan(current, desired, key, state, meta)
+            changed = action is not None
+            if changed and not host.check_mode:
                 if action == ADD:
-                    after = config.add(element_type, body)
+                    after = _settled(config, element_type, key, config.add(element_type, body)) or after
                 elif action == UPDATE:
-                    after = config.update(element_type, body) or after
+                    after = _settled(config, element_type, key, config.update(element_type, body)) or after
+                    # the SBC's answer is the truth: an update it answers with what was sent as it was changed nothing
+                    changed = any(after.get(name) != current.get(name) for name in body if name not in key)
                 elif config.delete(element_type, key) is False:
-                    action = None  # gone meanwhile: nothing was deleted by us
-                if action is not None:
+                    changed = False  # gone meanwhile: nothing was deleted by us
+                if changed:
                     task.remember_change(lease)
-        result = dict(changed=action is not None, element_type=element_type, key=key, state=state, action=action,
+        result = dict(changed=changed, element_type=element_type, key=key, state=state, action=action if changed else None,
                       element=after if after is not None else {})
         if host.diff:
             result['diff'] = diff_of(current, after)
@@ -308,15 +401,25 @@ def commit_task(params, host, redactor):
 
 
 def info_task(params, host, redactor):
-    """What ``config_element_info`` does with validated ``params``: the elements and the type's key attributes."""
+    """What ``config_element_info`` does with validated ``params``: the elements and the type's key attributes.
+
+    Oracle documents a read by every key attribute and a read of all elements (paged), nothing else: filters
+    naming every key read one element, others read all and are applied here.
+    """
     element_type = _element_type(params)
     filters = normalized(params.get('filters') or {})
     task = UnderLock(params, host, redactor, 'config_element_info')
     try:
         with task.reader() as config:
-            meta = config.metadata(element_type)
+            meta = config.metadata(element_type, 'config_element_info needs it to name the key attributes; read with '
+                                   'config_element and key_attributes instead')
             _known_attributes(meta, filters)
-            elements = config.elements(element_type, filters)
+            keyed = (meta.keys or meta.singleton) and all(name in filters for name in meta.keys)
+            if keyed:
+                found = config.find(element_type, dict((name, filters[name]) for name in meta.keys), type_known=True)
+            else:
+                found = config.every(element_type)
+            elements = _matching(found, filters, meta)
         return dict(changed=False, element_type=element_type, elements=elements, key_attributes=list(meta.keys))
     finally:
         task.close()

@@ -14,10 +14,12 @@ __metaclass__ = type
 
 import time
 
+from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import (
     REASON_BAD_INPUT,
+    REASON_BAD_RESPONSE,
     REASON_LOCK_LOST,
     REASON_NOT_FOUND,
     OracleError,
@@ -38,16 +40,128 @@ _MANAGEMENT_METHOD = {'save': 'PUT', 'verify': 'PUT', 'activate': 'POST'}
 #: Async status values that end a job; anything else is polled again.
 _DONE_OK = ('success', 'succeeded', 'completed', 'complete')
 _DONE_FAILED = ('fail', 'failed', 'failure', 'error')
+#: Pages of one element list read at most: far more than any SBC holds (Oracle pages by 100), and an end to a link loop.
+MAX_PAGES = 1000
+
+#: The rows of a metadata answer: Oracle's ``attributeMetadata``, and the ``attribute`` rows of our emulator's first shape.
+_METADATA_ROWS = ('attributeMetadata', 'attribute')
+#: Where a row names its value type (Oracle: ``valueType``; ours: ``type``) and its allowed values (the SDM's twin: ``enumeratedValues``).
+_TYPE_FIELDS = ('valueType', 'type')
+_ENUM_FIELDS = ('enumeratedValues', 'enumValues', 'validValues')
+#: Parts of an async status that never carry a failure's words.
+_STATE_FIELDS = ('operation', 'status')
 
 
 class ElementMeta:
-    """What the SBC says about an element type: its attribute names, which are keys, whether there is only one."""
+    """What the SBC says about an element type: its attribute names, which are keys, whether there is only one,
+    each attribute's value type (lower case, '' when not said) and allowed values (empty when not said)."""
 
-    def __init__(self, element_type, attributes, keys, singleton=False):
+    def __init__(self, element_type, attributes, keys, singleton=False, types=None, enums=None):
         self.element_type = element_type
         self.attributes = tuple(attributes)
         self.keys = tuple(keys)
         self.singleton = bool(singleton)
+        self.types = dict(types or {})
+        self.enums = dict(enums or {})
+
+    def value_type(self, name):
+        """The value type the SBC names for attribute ``name``, lower case; '' when it names none."""
+        return self.types.get(name, '')
+
+
+def _top_rows(node, found):
+    """Collect the metadata rows under ``node`` that are not inside another row (a sub-element's rows are its own)."""
+    for child in node:
+        if child.tag in _METADATA_ROWS:
+            found.append(child)
+        else:
+            _top_rows(child, found)
+    return found
+
+
+def _field(row, names):
+    """The stripped text of the first direct child of ``row`` named one of ``names``; None when there is none."""
+    for name in names:
+        text = row.findtext(name)
+        if text is not None:
+            return text.strip()
+    return None
+
+
+def parse_metadata(root, element_type):
+    """The ElementMeta in a metadata answer, Oracle's documented shape or our emulator's first one; None when neither is there.
+
+    Oracle: ``<data>`` holds ``<elementType>``, ``<singleInstance>`` and one ``<attributeMetadata>`` per attribute
+    (``name``, ``key``, ``valueType``, ``enumeratedValues``, ...). Ours: ``<elementTypeMetadata>`` with ``<singleton>``
+    and ``<attribute>`` rows (``name``, ``key``, ``type``).
+    """
+    if root is None:
+        return None
+    data = root.find('data') if root.tag == 'response' else root
+    rows = _top_rows(data if data is not None else root, [])
+    names, keys, types, enums = [], [], {}, {}
+    for row in rows:
+        name = _field(row, ('name',))
+        if not name:
+            continue
+        names.append(name)
+        if (_field(row, ('key',)) or '').lower() == 'true':
+            keys.append(name)
+        types[name] = (_field(row, _TYPE_FIELDS) or '').lower()
+        # a list may come as repeated elements (JAXB's way) or as one element with a child per value
+        allowed = []
+        for node in row:
+            if node.tag in _ENUM_FIELDS:
+                children = [c.text.strip() for c in node if c.text and c.text.strip()]
+                allowed.extend(children or ([node.text.strip()] if node.text and node.text.strip() else []))
+        if allowed:
+            enums[name] = tuple(allowed)
+    if not names:
+        return None
+    single = data.find('.//singleInstance') if data is not None else None
+    if single is None and data is not None:
+        single = data.find('.//singleton')
+    singleton = single is not None and (single.text or '').strip().lower() == 'true'
+    return ElementMeta(element_type, names, keys, singleton, types, enums)
+
+
+def failure_words(root):
+    """The SBC's own words on a failed async request, from anywhere Oracle leaves room for them; '' when it gave none.
+
+    Oracle documents only that the failure's text is inside ``<data>`` and that ``<additionalInfo>`` carries
+    request-specific detail: so every text of ``<data>`` but the operation's name and status, then ``<messages>``.
+    """
+    words = []
+    data = root.find('data') if root.tag == 'response' else root
+    for scope in (data, root.find('messages') if root.tag == 'response' else None):
+        if scope is None:
+            continue
+        state = scope.find('operationState')
+        skip = set(state.findall('operation') + state.findall('status')) if state is not None else set()
+        for node in scope.iter():
+            if node in skip:
+                continue
+            text = (node.text or '').strip()
+            if text and text not in words:
+                words.append(text)
+    return '; '.join(words)
+
+
+def own_path(link):
+    """The path and query of ``link`` (absolute, or a bare path) when it names a REST resource; None otherwise.
+
+    Only the path is taken: the request goes to the host this task connected to, whatever host the link names
+    (an SBC behind NAT or a proxy knows itself by another name), so the token never goes anywhere else.
+    """
+    if not link:
+        return None
+    try:
+        parts = urlsplit(link.strip())
+    except ValueError:
+        return None
+    if parts.scheme not in ('', 'https', 'http') or not parts.path.startswith('/rest/') or '..' in parts.path.split('/'):
+        return None
+    return parts.path.lstrip('/') + ('?' + parts.query if parts.query else '')
 
 
 def element_body(element_type, attributes):
@@ -57,12 +171,22 @@ def element_body(element_type, attributes):
     return '<configElement><elementType>%s</elementType>%s</configElement>' % (escape(element_type), rows)
 
 
+def _top_elements(node, found):
+    """Collect the ``<configElement>`` under ``node`` that are not inside another (a sub-element is part of its element)."""
+    for child in node:
+        if child.tag == 'configElement':
+            found.append(child)
+        else:
+            _top_elements(child, found)
+    return found
+
+
 def parse_elements(root):
-    """Every ``<configElement>`` under ``root`` as an ordered mapping of attribute name -> text."""
+    """Every top-level ``<configElement>`` under ``root`` (``root`` itself if it is one) as an ordered mapping of attribute name -> text."""
     found = []
     if root is None:
         return found
-    for element in root.iter('configElement'):
+    for element in ([root] if root.tag == 'configElement' else _top_elements(root, [])):
         values = {}
         for attribute in element.findall('attribute'):
             name = xml_text(attribute, 'name')
@@ -131,48 +255,97 @@ class SbcConfig:
 
     # -- elements -----------------------------------------------------------------------------------
 
-    def metadata(self, element_type):
-        """The ElementMeta of ``element_type`` from ``configuration/elementTypes/metadata``."""
+    def _not_version(self, response):
+        """True for a 404 that is not the SBC's "Unsupported versionId in URI" (so: no such element or type)."""
+        return response.status_code == 404 and 'version' not in describe_body(response).lower()
+
+    def metadata(self, element_type, hint):
+        """The ElementMeta of ``element_type`` from ``configuration/elementTypes/metadata``.
+
+        ``hint`` ends the message when the answer carries the attributes in neither shape this collection reads
+        (say what the task can do without them); that failure is bad_response, an unknown type not_found (404).
+        """
         action = 'reading the metadata of %s' % element_type
         response = self.http.request('GET', self._path('configuration/elementTypes/metadata'), idempotent=True,
                                      params={'elementType': element_type}, headers=self._headers())
         if response.status_code != 200:
             raise self._error(response, action, element_type)
-        root = self._root(response, action, 'element metadata')
-        names, keys = [], []
-        for attribute in root.iter('attribute'):
-            name = xml_text(attribute, 'name')
-            if not name:
-                continue
-            names.append(name)
-            if (xml_text(attribute, 'key') or '').lower() == 'true':
-                keys.append(name)
-        if not names:
-            raise self.http.bad_body(response, action, 'the attributes of %s' % element_type)
-        return ElementMeta(element_type, names, keys, (xml_text(root, 'singleton') or '').lower() == 'true')
+        meta = parse_metadata(parse_xml(response.text), element_type)
+        if meta is None:
+            raise OracleError('%s on %s: the answer names no attributes in a shape this collection reads (attributeMetadata or '
+                              'attribute rows with a name)%s; %s' % (action, self.where, self._said(response), hint),
+                              REASON_BAD_RESPONSE, response.status_code)
+        return meta
 
-    def elements(self, element_type, criteria=None):
-        """The elements of ``element_type`` whose attributes equal every ``criteria`` item (name -> text), as mappings."""
+    def type_known(self, element_type):
+        """Whether the SBC knows ``element_type``: its metadata answers 200 (404: it does not); the answer's shape is not read."""
+        response = self.http.request('GET', self._path('configuration/elementTypes/metadata'), idempotent=True,
+                                     params={'elementType': element_type}, headers=self._headers())
+        if response.status_code == 200:
+            return True
+        if self._not_version(response):
+            return False
+        raise self._error(response, 'reading the metadata of %s' % element_type, element_type)
+
+    def find(self, element_type, key, type_known=False):
+        """The elements a read naming every key attribute in ``key`` (name -> text; {} for a singleton) answers.
+
+        Oracle leaves open whether such a read of a missing element answers 200 with none or 404: a 404 is
+        "none" once the type is known (``type_known``, else asked of the metadata); for an unknown type it is
+        OracleError(not_found).
+        """
         action = 'reading %s elements' % element_type
-        params = [('elementType', element_type)] + sorted((criteria or {}).items())
+        params = [('elementType', element_type)] + sorted(key.items())
         response = self.http.request('GET', self._path('configuration/configElements'), idempotent=True, params=params,
                                      headers=self._headers())
+        if self._not_version(response) and (type_known or self.type_known(element_type)):
+            return []
         if response.status_code != 200:
             raise self._error(response, action, element_type)
         return parse_elements(self._root(response, action, 'an Oracle response envelope'))
 
+    def every(self, element_type):
+        """Every element of ``element_type``, page after page (Oracle pages the list and links the next page)."""
+        action = 'reading %s elements' % element_type
+        path, params, seen, found = self._path('configuration/configElements'), [('elementType', element_type)], set(), []
+        for _page in range(MAX_PAGES):
+            response = self.http.request('GET', path, idempotent=True, params=params, headers=self._headers())
+            if self._not_version(response) and self.type_known(element_type):
+                return found  # an SBC that answers a list of none with 404
+            if response.status_code != 200:
+                raise self._error(response, action, element_type)
+            root = self._root(response, action, 'an Oracle response envelope')
+            page = parse_elements(root)
+            found.extend(page)
+            path, params = self._next_page(root), None
+            if path is None or path in seen or not page:
+                return found  # the last page, a link seen before, or a page that brings nothing: no further
+            seen.add(path)
+        raise OracleError('%s on %s: the SBC linked more than %d pages; read with filters that name every key attribute'
+                          % (action, self.where, MAX_PAGES), REASON_BAD_RESPONSE)
+
+    @staticmethod
+    def _next_page(root):
+        """The path of the next page a list answer links (a configElements link in ``<links>``), or None."""
+        links = root.find('links') if root.tag == 'response' else None
+        for node in (links.iter('link') if links is not None else ()):
+            path = own_path(node.text)
+            if path and path.split('?', 1)[0].endswith('/configuration/configElements') and 'elementType=' in path:
+                return path
+        return None
+
     def add(self, element_type, attributes):
-        """Add one element (POST); the element as the SBC answers it (or as sent, where the answer carries none)."""
+        """Add one element (POST); the element as the SBC answers it, None when the answer carries none."""
         action = 'adding a %s element' % element_type
         response = self.http.request('POST', self._path('configuration/configElements'), data=element_body(element_type, attributes).encode('utf-8'),
                                      headers=self._headers(body=True))
-        if response.status_code not in (200, 201):
+        if response.status_code not in (200, 201, 204):
             raise self._error(response, action, element_type)
         found = parse_elements(parse_xml(response.text))
-        return found[0] if found else dict(attributes)
+        return found[0] if found else None
 
     def update(self, element_type, attributes):
-        """Update the element the key attributes among ``attributes`` name (PUT); the whole element as the SBC answers it."""
+        """Update the element the key attributes among ``attributes`` name (PUT); the whole element as the SBC answers it, or None."""
         action = 'updating a %s element' % element_type
         # the same PUT twice leaves the same element: safe to retry
         response = self.http.request('PUT', self._path('configuration/configElements'), idempotent=True,
@@ -190,7 +363,7 @@ class SbcConfig:
                                      headers=self._headers())
         if response.status_code in (200, 204):
             return True
-        if response.status_code == 404 and 'version' not in describe_body(response).lower():
+        if self._not_version(response):
             return False
         raise self._error(response, action, element_type)
 
@@ -212,12 +385,16 @@ class SbcConfig:
         return self._wait(step, self._status_path(response), deadline)
 
     def _status_path(self, response):
-        """Where to poll: the link the 202 names when it is on this SBC's REST API, else ``admin/asyncstatus``."""
+        """Where to poll: the path of the REST resource the 202 links (asked of this SBC, whatever host the link names),
+        else ``admin/asyncstatus``."""
         root = parse_xml(response.text)
-        link = xml_text(root, 'link') if root is not None else None
-        base = self.http.endpoint.base_url + '/'
-        if link and link.startswith(base) and '/rest/' in link:
-            return link[len(base):]
+        links = root.find('links') if root is not None and root.tag == 'response' else root
+        for node in (links.iter('link') if links is not None else ()):
+            path = own_path(node.text)
+            # a status or job resource only: never poll (GET) whatever else a link may name
+            where = path.split('?', 1)[0].lower() if path else ''
+            if 'status' in where or '/job' in where:
+                return path
         return self._path('admin/asyncstatus')
 
     def _wait(self, step, path, deadline):
@@ -239,8 +416,10 @@ class SbcConfig:
                 if status in _DONE_OK:
                     return status
                 if status in _DONE_FAILED:
-                    text = xml_text(root, 'errorMessage') or xml_text(root, 'message') or 'no reason given'
-                    raise OracleError('the %s of the configuration on %s failed: %s; fix the configuration on the SBC, then commit again'
-                                      % (step, self.where, one_line(self.http.redact(text), 200)), REASON_CONFIG_FAILED)
+                    words = failure_words(root)
+                    said = ('the SBC says: %s' % one_line(self.http.redact(words), 300) if words
+                            else 'the SBC\'s status is "%s" and carries no words of why' % status)
+                    raise OracleError('the %s of the configuration on %s failed (%s); fix the configuration on the SBC, then commit again'
+                                      % (step, self.where, said), REASON_CONFIG_FAILED)
             self._sleep(max(0.0, min(delay, deadline - self._clock())))
             delay = min(1.0, delay * 2)

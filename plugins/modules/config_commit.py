@@ -15,8 +15,8 @@ version_added: 0.2.0
 description:
   - Runs the SBC's save, verify and activate (any of them, always in Oracle's order save, verify, activate), each
     waited for through the SBC's asynchronous status, under the configuration lock this run already holds on that SBC.
-  - A step the SBC reports as failed fails the task with the SBC's own failure text (reason V(config_failed)); a step
-    still running when O(async_timeout) runs out fails it with reason V(timed_out).
+  - A step the SBC reports as failed fails the task with the SBC's own failure text, wherever in its status it puts it
+    (reason V(config_failed)); a step still running when O(async_timeout) runs out fails it with reason V(timed_out).
   - With O(only_if_changed) it does nothing unless a P(oracle_comms.provisioning.config_element#module) task of this run
     changed the configuration under the current lock since the last activation, so a re-run reports no change.
 author:

@@ -17,7 +17,10 @@ description:
     asked, under the configuration lock this run already holds on that SBC.
   - Reads the element first, identified by its key attributes (from the SBC's element metadata, or O(key_attributes)).
     Adds it (POST) when it is missing, updates (PUT) only the attributes that differ, deletes it only when it exists.
-    C(changed) is true only when the SBC changed.
+    C(changed) is true only when the SBC changed, as the SBC answers it.
+  - Values are compared as the SBC holds them. Where its metadata types an attribute as an enum or a boolean, a value
+    that differs only in case (V(Enabled) and V(enabled)) is the same value; an integer is compared as a number. Other
+    text is compared exactly. An update the SBC answers with the element unchanged reports no change.
   - In check mode it reads and predicts, and sends no request that changes anything; without a lock of this run it
     reads with a new token of its own.
   - Changes are not saved or activated; run P(oracle_comms.provisioning.config_commit#module) afterwards.
@@ -43,7 +46,10 @@ options:
   key_attributes:
     description:
       - The attributes that identify the element, where the SBC's element metadata does not say or should not be used.
-      - If not set, the key attributes of O(element_type) are read from the SBC.
+      - If not set, the key attributes of O(element_type) are read from the SBC's element metadata, and the attributes
+        given are checked against it before anything is sent.
+      - If set, the metadata is read only when a value differs from the SBC's in case or digits alone (to learn whether
+        the SBC holds them as one value); an attribute the SBC does not know is then refused by the SBC (400).
     type: list
     elements: str
   state:
@@ -67,7 +73,8 @@ notes:
     taken with other credentials), or V(lock_held) when another run on this controller holds it.
   - Other reasons are V(conflict) (the SBC answered 409, an element with the same key exists), V(bad_input) (an attribute the
     SBC does not know, or a value it refused with 400, named in the message), V(lock_lost) (the token no longer holds the
-    lock), and those of P(oracle_comms.provisioning.config_lock#module) for the connection.
+    lock), V(bad_response) (among others, element metadata in no shape the module reads, when O(key_attributes) is not
+    given), and those of P(oracle_comms.provisioning.config_lock#module) for the connection.
 seealso:
   - module: oracle_comms.provisioning.config_commit
   - module: oracle_comms.provisioning.config_element_info

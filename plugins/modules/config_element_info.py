@@ -29,7 +29,10 @@ options:
     type: str
     required: true
   filters:
-    description: Attribute values (by name) the elements must have; all elements of the type when empty.
+    description:
+      - Attribute values (by name) the elements must have; all elements of the type when empty.
+      - Filters that name every key attribute read that one element; any others read every element of the type (all
+        pages of the SBC's list) and are applied by the module, enum and boolean values regardless of case.
     type: dict
     default: {}
 attributes:

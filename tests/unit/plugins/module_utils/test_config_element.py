@@ -114,3 +114,80 @@ def test_the_lease_keeps_whether_the_configuration_changed_under_it():
     older = lease.to_dict()
     del older['changed_under_lock']
     assert Lease.from_dict(older).changed_under_lock is False
+
+
+# -- Oracle's answers, in each shape it documents or leaves open --------------------------------------
+
+ORACLE_METADATA = (
+    '<response><data><elementType>realm-config</elementType><singleInstance>false</singleInstance>'
+    '<attributeMetadata><name>identifier</name><help>h</help><required>true</required><key>true</key>'
+    '<valueType>string</valueType><defaultValue></defaultValue></attributeMetadata>'
+    '<attributeMetadata><name>mm-in-realm</name><key>false</key><valueType>boolean</valueType></attributeMetadata>'
+    '<attributeMetadata><name>trust</name><key>false</key><valueType>enum</valueType>'
+    '<enumeratedValues>none</enumeratedValues><enumeratedValues>low</enumeratedValues></attributeMetadata>'
+    '<attributeMetadata><name>max-bandwidth</name><key>false</key><valueType>integer</valueType></attributeMetadata>'
+    '<attributeMetadata><name>sub</name><key>false</key><subElementMetadata><attributeMetadata><name>inner</name>'
+    '<key>true</key></attributeMetadata></subElementMetadata></attributeMetadata>'
+    '</data><messages/><links/></response>')
+OUR_METADATA = (
+    '<response><data><elementTypeMetadata><name>system-config</name><singleton>true</singleton>'
+    '<attribute><name>hostname</name><type>string</type><key>false</key></attribute>'
+    '<attribute><name>snmp-enabled</name><type>boolean</type><key>false</key></attribute>'
+    '</elementTypeMetadata></data><messages/><links/></response>')
+
+
+def test_metadata_is_read_in_oracles_shape_and_in_ours():
+    from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc_config import parse_metadata
+    meta = parse_metadata(parse_xml(ORACLE_METADATA), 'realm-config')
+    # a sub-element's rows are its own: 'inner' is no attribute (nor key) of realm-config
+    assert meta.attributes == ('identifier', 'mm-in-realm', 'trust', 'max-bandwidth', 'sub') and meta.keys == ('identifier',)
+    assert not meta.singleton and meta.value_type('mm-in-realm') == 'boolean' and meta.enums == {'trust': ('none', 'low')}
+    ours = parse_metadata(parse_xml(OUR_METADATA), 'system-config')
+    assert ours.singleton and ours.keys == () and ours.value_type('snmp-enabled') == 'boolean'
+
+
+@pytest.mark.parametrize('body', ['', 'not xml', '<response><data><elementType>x</elementType></data></response>',
+                                  '<response><data><attributeMetadata><help>no name</help></attributeMetadata></data></response>'])
+def test_metadata_in_no_known_shape_is_none(body):
+    from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc_config import parse_metadata
+    assert parse_metadata(parse_xml(body), 'realm-config') is None
+
+
+def test_values_the_sbc_spells_its_own_way_are_the_same_only_where_the_metadata_says():
+    from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_element import same_value
+    from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc_config import parse_metadata
+    meta = parse_metadata(parse_xml(ORACLE_METADATA), 'realm-config')
+    assert same_value(meta, 'mm-in-realm', 'enabled', 'Enabled') and same_value(meta, 'trust', 'low', 'LOW')
+    assert same_value(meta, 'max-bandwidth', '100', '0100') and not same_value(meta, 'max-bandwidth', '100', '10')
+    # a string is never folded, and without metadata only equal text is the same
+    assert not same_value(meta, 'identifier', 'Core', 'core') and not same_value(None, 'mm-in-realm', 'enabled', 'Enabled')
+    assert not same_value(meta, 'mm-in-realm', None, 'enabled')
+    assert differing({'mm-in-realm': 'enabled', 'identifier': 'r'}, {'mm-in-realm': 'Enabled', 'identifier': 'r'}, meta) == {}
+
+
+@pytest.mark.parametrize('data, words', [
+    ('<operationState><operation>verify</operation><status>fail</status></operationState><errorMessage>bad realm</errorMessage>',
+     'bad realm'),
+    ('<operationState><operation>verify</operation><status>fail</status></operationState>'
+     '<additionalInfo><verifyResult><error>e1</error><error>e2</error></verifyResult></additionalInfo>', 'e1; e2'),
+    ('<operationState><operation>save</operation><status>fail</status><reason>disk full</reason></operationState>', 'disk full'),
+    ('<operationState><operation>save</operation><status>fail</status></operationState>', ''),
+])
+def test_a_failed_requests_words_are_found_wherever_they_sit(data, words):
+    from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc_config import failure_words
+    assert failure_words(parse_xml('<response><data>%s</data><messages/><links/></response>' % data)) == words
+
+
+@pytest.mark.parametrize('link, path', [
+    ('https://10.0.0.1/rest/v1.2/admin/asyncstatus', 'rest/v1.2/admin/asyncstatus'),
+    ('https://sbc.example:8443/rest/v1.2/admin/asyncstatus?job=3', 'rest/v1.2/admin/asyncstatus?job=3'),
+    ('/rest/v1.2/configuration/configElements?elementType=x&offset=1', 'rest/v1.2/configuration/configElements?elementType=x&offset=1'),
+    ('https://evil.example/steal', None),
+    ('ftp://sbc/rest/v1.2/admin/asyncstatus', None),
+    ('/rest/../admin', None),
+    ('', None),
+    ('https://[bad', None),
+])
+def test_only_a_links_rest_path_is_taken(link, path):
+    from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc_config import own_path
+    assert own_path(link) == path

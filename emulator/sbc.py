@@ -439,6 +439,9 @@ class SbcInstance:
         self.lock_holder(request)
         type_name, values = parse_element(body)
         self.store.canonical = self.switches["sbc.values"] == "canonical"
+        if self.switches["sbc.singleton_post"] == "type_only" and self.store.element_type(type_name).singleton:
+            # Oracle: a singleton is created by a POST of its type alone (defaults), then set by a PUT
+            values = {}
         element = self.store.add(type_name, values)
         return self.changed_answer(int(self.switches["sbc.post_status"]), type_name, element)
 

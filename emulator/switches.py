@@ -76,6 +76,7 @@ SWITCHES = {
     "sbc.keyed_missing": Choice("empty", "404"),
     "sbc.values": Choice("echo", "canonical"),
     "sbc.change_answer": Choice("element", "empty"),
+    "sbc.singleton_post": Choice("type_only", "attributes"),
     "sbc.page_size": Number(100, integer=True),
     "sbc.async_delay": Number(0.2),
     "sbc.acli_shares_lock": Choice("on", "off"),

@@ -19,7 +19,7 @@ options:
       - Several inventory hosts of one run that lock the same device share the lock (RV(holders)).
       - V(unlocked) gives back a lock this run holds; while other hosts of the run still hold it, this host
         only lets go of it, and the last one gives it back on the device. A release never asks for the lock,
-        not even to find out who holds it: what the device refuses to give back is not this run's, and the
+        not even to find out who holds it. What the device refuses to give back is not this run's, and the
         task reports it unchanged (RV(holder) says who holds it where the device's answer names them, else
         V(unknown)). A lock another run on this controller holds is left alone, and the task fails.
       - The lease record forgets a lock only once the device has said it is gone; a release that fails on the

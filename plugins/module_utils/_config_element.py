@@ -51,8 +51,12 @@ DELETE = 'delete'
 # -- the decision: pure functions, unit-tested --------------------------------------------------------
 
 def text_value(name, value):
-    """``value`` as the text the SBC keeps: numbers as digits, text stripped; OracleError(bad_input) for anything else."""
-    if isinstance(value, bool) or value is None or isinstance(value, (dict, list, tuple)):
+    """``value`` as the text the SBC keeps: numbers as digits, text stripped, a list (an attribute of several values) as a
+    list of texts; OracleError(bad_input) for anything else."""
+    if isinstance(value, (list, tuple)):
+        return [text_value(name, one) for one in value] if value and not any(isinstance(one, (list, tuple)) for one in value) \
+            else text_value(name, None)
+    if isinstance(value, bool) or value is None or isinstance(value, dict):
         raise OracleError('attribute %s must be text or a number, not %s; give the value as the SBC shows it, e.g. "enabled"'
                           % (shown(name, 60), shown(value, 40)), REASON_BAD_INPUT)
     if isinstance(value, float) and value == int(value):
@@ -76,7 +80,7 @@ def key_of(element_type, keys, attributes, singleton=False):
     """The key attributes (name -> text) of the element ``attributes`` describe; OracleError(bad_input) when one is missing."""
     if not keys and not singleton:
         raise OracleError('the SBC names no key attribute for %s; give key_attributes' % shown(element_type, 60), REASON_BAD_INPUT)
-    missing = [name for name in keys if not attributes.get(name)]
+    missing = [name for name in keys if not attributes.get(name) or isinstance(attributes.get(name), list)]
     if missing:
         raise OracleError('attributes must include the key attribute%s %s of %s, which identif%s the element'
                           % ('s' if len(missing) > 1 else '', ', '.join(missing), element_type, 'y' if len(missing) > 1 else 'ies'),
@@ -99,7 +103,7 @@ def _as_number(text):
 
 def loosely_same(have, want):
     """Whether two texts could be one value in the SBC's canonical spelling (case, or digits), so metadata may settle it."""
-    if have is None or want is None:
+    if not isinstance(have, str) or not isinstance(want, str):
         return False
     number = _as_number(have)
     return have.lower() == want.lower() or (number is not None and number == _as_number(want))
@@ -111,8 +115,13 @@ def same_value(meta, name, have, want):
     Equal text always does. Beyond that only where the metadata ``meta`` (None: not read) says so: enum and
     boolean values regardless of case, integers by their number. A string is never folded: case may matter there.
     """
-    if have == want or (have is None and want == ''):
+    if have == want or (have is None and want in ('', [])):
         return True  # an SBC may leave an empty attribute out of its answer
+    if isinstance(have, list) or isinstance(want, list):
+        # several values: the same number of them, each the same, in the order the SBC keeps them
+        haves = have if isinstance(have, list) else ([] if have is None else [have])
+        wants = want if isinstance(want, list) else [want]
+        return len(haves) == len(wants) and all(same_value(meta, name, one, other) for one, other in zip(haves, wants))
     if meta is None or have is None:
         return False
     kind = meta.value_type(name)
@@ -236,6 +245,13 @@ class UnderLock:
                 store.write(lease)
             yield lease, SbcConfig(self.client, self._token_of(lease))
 
+    def keep_fresh(self, lease, config):
+        """While a task waits on the SBC with the guard held (a commit), renew the lock's token past half its life, as a
+        lock task would: the keeper cannot meanwhile, and the lock goes with the token."""
+        if self.lock.refresh_if_due(lease):
+            self.lock.store.write(lease)
+            config.use_token(self._token_of(lease))
+
     def remember_change(self, lease):
         """Note in the lease (guard held) that the configuration changed under this lock, for config_commit."""
         if lease is not None and not lease.changed_under_lock:
@@ -312,6 +328,42 @@ def _settled(config, element_type, key, answered):
     return found[0] if len(found) == 1 else None
 
 
+def _named(key):
+    return ', '.join('%s=%s' % item for item in sorted(key.items())) or '(the one of its type)'
+
+
+def _added(config, element_type, key, body, singleton):
+    """Add the element and return it as the SBC has it (None when it cannot say).
+
+    A singleton is made as Oracle documents: a POST of its type alone, then a PUT of the attributes. When the answer to
+    the POST is lost on the way (the SBC may have added it), the element is read again: found, it was this task's add.
+    """
+    try:
+        answered = config.add(element_type, {} if singleton else body)
+    except OracleError as exc:
+        if not exc.retryable:
+            raise
+        try:
+            found = _matching(config.find(element_type, key, type_known=True), key, None)
+        except OracleError:
+            raise exc
+        if len(found) != 1:
+            raise
+        answered = found[0]
+    if singleton:
+        answered = config.update(element_type, body)
+    return _settled(config, element_type, key, answered)
+
+
+def _warn_if_not_as_asked(host, element_type, after, desired, meta):
+    """Say so when the SBC holds, after the change, other values than asked (it may ignore or rewrite some)."""
+    other = sorted(name for name, value in desired.items()
+                   if not same_value(meta, name, after.get(name), value) and not loosely_same(after.get(name), value))
+    if other:
+        host.warn('the SBC holds the %s element with other values than asked for %s: %s' % (
+            element_type, ', '.join(other), ', '.join('%s=%s' % (name, shown(after.get(name), 40)) for name in other)))
+
+
 def element_task(params, host, redactor):
     """What ``config_element`` does with validated ``params``: its result.
 
@@ -347,13 +399,18 @@ def element_task(params, host, redactor):
             changed = action is not None
             if changed and not host.check_mode:
                 if action == ADD:
-                    after = _settled(config, element_type, key, config.add(element_type, body)) or after
+                    after = _added(config, element_type, key, body, singleton) or after
                 elif action == UPDATE:
                     after = _settled(config, element_type, key, config.update(element_type, body)) or after
                     # the SBC's answer is the truth: an update it answers with what was sent as it was changed nothing
                     changed = any(after.get(name) != current.get(name) for name in body if name not in key)
                 elif config.delete(element_type, key) is False:
-                    changed = False  # gone meanwhile: nothing was deleted by us
+                    # it was there when read under this run's lock, and nobody else can change the configuration
+                    # meanwhile: the first DELETE did it, and only its answer was lost (the retry found it gone)
+                    host.warn('the answer to deleting the %s element %s was lost on the way; it is gone, so this task deleted it'
+                              % (element_type, _named(key)))
+                if action in (ADD, UPDATE) and after is not None:
+                    _warn_if_not_as_asked(host, element_type, after, desired, meta)
                 if changed:
                     task.remember_change(lease)
         result = dict(changed=changed, element_type=element_type, key=key, state=state, action=action if changed else None,
@@ -389,7 +446,7 @@ def commit_task(params, host, redactor):
             deadline = config._clock() + async_timeout
             done = []
             for step in steps:
-                config.run_step(step, deadline)
+                config.run_step(step, deadline, keep_fresh=lambda: task.keep_fresh(lease, config))
                 done.append(step)
             if 'activate' in done and lease.changed_under_lock:
                 # what was changed is now running: a later commit of this run has nothing to do

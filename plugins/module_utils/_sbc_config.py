@@ -69,14 +69,19 @@ class ElementMeta:
         return self.types.get(name, '')
 
 
-def _top_rows(node, found):
-    """Collect the metadata rows under ``node`` that are not inside another row (a sub-element's rows are its own)."""
-    for child in node:
-        if child.tag in _METADATA_ROWS:
-            found.append(child)
-        else:
-            _top_rows(child, found)
-    return found
+def _top_rows(node):
+    """The metadata rows of the type itself: those at the shallowest depth under ``node`` where rows appear at all.
+
+    A sub-element's rows sit deeper, inside a row or inside a wrapper of their own (whatever Oracle names it), so
+    they are never taken for the type's.
+    """
+    level = list(node)
+    while level:
+        rows = [child for child in level if child.tag in _METADATA_ROWS]
+        if rows:
+            return rows
+        level = [grandchild for child in level for grandchild in child]
+    return []
 
 
 def _field(row, names):
@@ -98,7 +103,7 @@ def parse_metadata(root, element_type):
     if root is None:
         return None
     data = root.find('data') if root.tag == 'response' else root
-    rows = _top_rows(data if data is not None else root, [])
+    rows = _top_rows(data if data is not None else root)
     names, keys, types, enums = [], [], {}, {}
     for row in rows:
         name = _field(row, ('name',))
@@ -165,9 +170,11 @@ def own_path(link):
 
 
 def element_body(element_type, attributes):
-    """``<configElement>`` XML for ``element_type`` with ``attributes`` (name -> text), in the order given."""
-    rows = ''.join('<attribute><name>%s</name><value>%s</value></attribute>' % (escape(name), escape(value))
-                   for name, value in attributes.items())
+    """``<configElement>`` XML for ``element_type`` with ``attributes`` (name -> text, or a list of texts for an attribute
+    of several values, one ``<value>`` each), in the order given."""
+    rows = ''.join('<attribute><name>%s</name>%s</attribute>' % (
+        escape(name), ''.join('<value>%s</value>' % escape(one) for one in (value if isinstance(value, list) else [value])))
+        for name, value in attributes.items())
     return '<configElement><elementType>%s</elementType>%s</configElement>' % (escape(element_type), rows)
 
 
@@ -182,7 +189,8 @@ def _top_elements(node, found):
 
 
 def parse_elements(root):
-    """Every top-level ``<configElement>`` under ``root`` (``root`` itself if it is one) as an ordered mapping of attribute name -> text."""
+    """Every top-level ``<configElement>`` under ``root`` (``root`` itself if it is one) as an ordered mapping of attribute
+    name -> text (a list of texts for an attribute answered with several values)."""
     found = []
     if root is None:
         return found
@@ -191,8 +199,9 @@ def parse_elements(root):
         for attribute in element.findall('attribute'):
             name = xml_text(attribute, 'name')
             if name:
-                value = attribute.find('value')
-                values[name] = (value.text or '').strip() if value is not None else ''
+                texts = [(value.text or '').strip() for value in attribute.findall('value')]
+                # an attribute of several values answers one <value> each: all of them, as a list
+                values[name] = texts if len(texts) > 1 else (texts[0] if texts else '')
         found.append(values)
     return found
 
@@ -369,11 +378,18 @@ class SbcConfig:
 
     # -- save / verify / activate -------------------------------------------------------------------
 
-    def run_step(self, step, deadline):
+    def use_token(self, token):
+        """Go on with ``token`` (the lock's token after a re-authentication)."""
+        self.token = token
+        self.http.redact.add(token.value)
+
+    def run_step(self, step, deadline, keep_fresh=None):
         """Start ``step`` (save, verify or activate) and wait until the SBC says it ended, at most until ``deadline``.
 
-        ``deadline`` is a ``clock()`` value. Raises OracleError(config_failed) with the SBC's own failure text,
-        OracleError(timed_out) when the step is still running at the deadline.
+        ``deadline`` is a ``clock()`` value. ``keep_fresh()`` is called before each status read, so that a wait longer
+        than half a token's life renews the token that holds the lock (see :meth:`use_token`). Raises
+        OracleError(config_failed) with the SBC's own failure text, OracleError(timed_out) when the step is still
+        running at the deadline.
         """
         action = '%s of the configuration' % step
         response = self.http.request(_MANAGEMENT_METHOD[step], self._path('configuration/management'), params={'action': step},
@@ -382,7 +398,7 @@ class SbcConfig:
             raise self._error(response, 'starting the %s' % action)
         if response.status_code != 202:
             return 'success'  # answered at once: nothing to wait for
-        return self._wait(step, self._status_path(response), deadline)
+        return self._wait(step, self._status_path(response), deadline, keep_fresh)
 
     def _status_path(self, response):
         """Where to poll: the path of the REST resource the 202 links (asked of this SBC, whatever host the link names),
@@ -397,9 +413,11 @@ class SbcConfig:
                 return path
         return self._path('admin/asyncstatus')
 
-    def _wait(self, step, path, deadline):
+    def _wait(self, step, path, deadline, keep_fresh=None):
         delay = 0.1
         while True:
+            if keep_fresh is not None:
+                keep_fresh()
             left = deadline - self._clock()
             if left <= 0:
                 raise OracleError('the %s of the configuration on %s was still running when the task\'s async_timeout ran out; it may '

@@ -265,3 +265,21 @@ def test_delete_invalid_is_400(emulator, query, shape):
     before = snapshot(emulator, tok)
     cc.assert_sbc_error(cc.sbc(emulator, "DELETE", BASE, token=tok, params=query), 400, shape=shape)
     assert snapshot(emulator, tok) == before
+
+
+def delete_singleton(emu, tok):
+    resp = cc.sbc(emu, "DELETE", "/rest/v1.2/configuration/configElements", token=tok, params={"elementType": SINGLETON})
+    assert resp.status_code == 204, resp.text
+
+
+@pytest.mark.parametrize("mode", ["type_only", "attributes"])
+def test_post_of_an_absent_singleton_under_sbc_singleton_post(emulator, mode):
+    """`type_only` (default, as Oracle documents): the POST creates the singleton from its type alone, with defaults, and a PUT
+    sets it; `attributes`: the POST's attributes are kept."""
+    cc.set_switches(emulator, {"sbc.singleton_post": mode})
+    tok = cc.sbc_locked_token(emulator)
+    delete_singleton(emulator, tok)
+    resp = post_element(emulator, tok, {"hostname": "sbc-a"}, SINGLETON)
+    assert resp.status_code in (200, 201), resp.text
+    (created,) = get_elements(emulator, tok, SINGLETON)
+    assert created["hostname"] == ("" if mode == "type_only" else "sbc-a")

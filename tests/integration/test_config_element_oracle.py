@@ -121,3 +121,15 @@ def test_metadata_in_no_readable_shape_fails_only_without_key_attributes(ansible
     # the failed task sent nothing but its metadata read; the others needed no metadata
     assert routes(emulator)[METADATA] == 1
     assert changing(emulator) == {POST: 1, DELETE: 1}
+
+
+@pytest.mark.parametrize('mode', ['type_only', 'attributes'])
+def test_an_absent_singleton_is_made_by_a_post_of_its_type_then_a_put(ansible, emulator, mode):
+    """Oracle: a singleton is created by a POST of its type alone, then set by a PUT. Whether the SBC keeps attributes sent in
+    the POST or not, the element ends as asked: one POST (type only), one PUT, and the re-run sends nothing."""
+    emulator.set_switches({'sbc.singleton_post': mode})
+    play = ansible.run('oracle_shapes/singleton.yml', verbosity=1)
+    assert play.returncode == 0, play
+    counts = routes(emulator)
+    assert counts.get(POST) == 1 and counts.get(PUT) == 1 and counts.get(DELETE) == 1, counts
+    assert 'other values than asked' not in play.output, play

@@ -13,6 +13,7 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_
     key_of,
     normalized,
     plan,
+    same_value,
 )
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_BAD_INPUT, OracleError
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import Lease, Run
@@ -28,11 +29,25 @@ def test_values_become_the_sbc_text():
         'max-bandwidth': '100', 'cost': '2', 'description': 'edge', 'ratio': '1.5'}
 
 
-@pytest.mark.parametrize('value', [True, None, {'a': 1}, ['x']])
+@pytest.mark.parametrize('value', [True, None, {'a': 1}, [], [['x']], ['x', {'a': 1}]])
 def test_values_that_are_no_text_are_refused_naming_the_attribute(value):
     with pytest.raises(OracleError) as caught:
         normalized({'state': value})
     assert caught.value.reason == REASON_BAD_INPUT and "attribute 'state'" in caught.value.msg
+
+
+def test_an_attribute_of_several_values_is_a_list_of_texts_compared_in_order():
+    assert normalized({'network-interfaces': ['M00:0', 1]}) == {'network-interfaces': ['M00:0', '1']}
+    assert same_value(None, 'network-interfaces', ['M00:0', 'M01:0'], ['M00:0', 'M01:0'])
+    assert not same_value(None, 'network-interfaces', ['M00:0', 'M01:0'], ['M01:0', 'M00:0'])
+    assert not same_value(None, 'network-interfaces', ['M00:0', 'M01:0'], 'M00:0')
+    assert same_value(None, 'network-interfaces', None, [])
+
+
+def test_a_key_attribute_cannot_have_several_values():
+    with pytest.raises(OracleError) as caught:
+        key_of('realm-config', ['identifier'], {'identifier': ['a', 'b']})
+    assert caught.value.reason == REASON_BAD_INPUT
 
 
 def test_the_key_comes_from_the_attributes_and_a_missing_one_is_named():

@@ -649,6 +649,7 @@ def test_unlock_ours_forced_free_meanwhile_is_unchanged_with_a_warning(tmp_path,
     assert sdm.actions() == [('ID1', 'Unlock')]  # a release never sends Lock, not even to find out
     assert any('no longer locked' in warning for warning in module._warnings) and held(store) == []
 
+
 @pytest.mark.parametrize('status', [400, 409])
 def test_unlock_ours_refused_in_words_that_name_nobody_is_unchanged_and_never_locks(tmp_path, status):
     sdm = FakeSdm({('ID1', 'Unlock'): [refused(status)], ('ID1', 'Lock'): [refused()]})
@@ -657,6 +658,7 @@ def test_unlock_ours_refused_in_words_that_name_nobody_is_unchanged_and_never_lo
     result = unlock(task)
     assert result['changed'] is False and result['locked'] is False and result['holder'] == {'ID1': 'unknown'}
     assert sdm.actions() == [('ID1', 'Unlock')] and held(store) == []
+
 
 @pytest.mark.parametrize('status', [400, 403, 409, 423])
 def test_unlock_ours_refused_as_another_users_names_the_holder_and_never_locks(tmp_path, status):
@@ -679,6 +681,7 @@ def test_unlock_ours_answered_5xx_keeps_the_lease_and_fails_retryable(tmp_path, 
         unlock(task)
     assert err.value.retryable and err.value.detail['lease_kept'] is True and held(store) == ['ID1']
     assert sdm.actions() == [('ID1', 'Unlock')]
+
 
 def test_unlock_without_lease_of_a_free_device_is_unchanged_without_a_lock(tmp_path):
     sdm = FakeSdm({('ID1', 'Unlock'): [refused(409, 'Device ID1 is not locked')]})
@@ -705,6 +708,7 @@ def test_unlock_without_lease_of_another_users_device_is_unchanged_and_never_loc
     result = unlock(task)
     assert result['changed'] is False and result['locked'] is False and result['holder'] == {'ID3': 'user prov2'}
     assert sdm.actions() == [('ID3', 'Unlock')]
+
 
 def test_unlock_of_another_live_runs_lease_fails_without_traffic(tmp_path):
     sdm = FakeSdm()

@@ -114,7 +114,7 @@ class ConfigLock:
                 extra['token'] = lease.token
                 extra['_ansible_no_log'] = True
         return lock_result(changed, after == HOLDER_US, after, _state(before), _state(after),
-                           self.waiter, self.host.diff, **extra)
+                           self.waiter, self.host.diff, endpoint=self.endpoint.netloc, **extra)
 
     @staticmethod
     def _who(other_run):
@@ -371,11 +371,12 @@ class ConfigLock:
             outcome, holder = self.client.release(Token(lease.token, lease.expires_at, lease.issued_at))
         except OracleError as exc:
             if exc.reason == REASON_LOCK_LOST:
-                # the SBC no longer knows the token, and the lock is tied to it: the lock went with it
-                self.store.delete(self.key)
-                self.host.warn('the token that held the configuration lock on %s is no longer valid; the lock was already gone'
-                               % self.endpoint)
-                return self._result(False, HOLDER_UNKNOWN, HOLDER_UNKNOWN)
+                # A 401: the SBC no longer accepts the token. The lock is tied to it and ends with it, but the SBC has not
+                # said it is gone; the lease stays until the token's expiry, when it certainly is (then it is forgotten).
+                raise OracleError('the SBC %s no longer accepts the token that holds the configuration lock (401), so it cannot be '
+                                  'given back with it: the lock ends with that token, at the latest when it expires at %s; the lease is '
+                                  'kept until then' % (self.endpoint, _iso(lease.expires_at)), REASON_LOCK_LOST, exc.status,
+                                  dict(exc.detail or {}, lease_kept=True, locked=False))
             raise OracleError('%s; the lock stays held by this run (its lease is kept) until released or until its token expires at %s'
                               % (exc.msg, _iso(lease.expires_at)), exc.reason, exc.status, dict(exc.detail or {}, lease_kept=True))
         # 204, or the SBC's own word that this token does not hold the lock: either way nothing of this run is left
@@ -383,8 +384,8 @@ class ConfigLock:
         if outcome == RELEASED:
             return self._result(True, HOLDER_US, HOLDER_NOBODY)
         self.host.warn('the configuration lock on %s was no longer held by the token this run took it with (%s); nothing was given '
-                       'back' % (self.endpoint, {HOLDER_FOREIGN: 'another user or session holds it now',
-                                                 HOLDER_NOBODY: 'nobody holds it: forced free, or expired'}.get(
+                       'back' % (self.endpoint, {HOLDER_FOREIGN: 'the SBC\'s answer says another user or session holds it',
+                                                 HOLDER_NOBODY: 'the SBC\'s answer says nobody holds it: forced free, or expired'}.get(
                                                      holder, 'forced free, expired, or taken over since')))
         return self._result(False, holder, holder)
 

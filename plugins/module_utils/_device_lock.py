@@ -429,11 +429,23 @@ class DeviceLock:
                 changed = self._release(target) or changed
             except OracleError as exc:
                 if exc.reason != REASON_LOCK_HELD or len(targets) == 1:
-                    raise
+                    raise self._saying_what_is_kept(exc, target)
                 failures.append(exc.msg)
         if failures:
             raise OracleError('; '.join(failures), REASON_LOCK_HELD, detail=self._detail(self.after))
         return self._result(changed)
+
+    def _saying_what_is_kept(self, exc, target):
+        """``exc`` with ``lease_kept``: whether a lease of this run still keeps a device of ``target`` (for the keeper, or a
+        later release) after the failure."""
+        if exc.detail and 'lease_kept' in exc.detail:
+            return exc
+        try:
+            kept = any(self.store.classify(self.store.read(self._key(device_id)), self.run) in (OURS, ORPHAN)
+                       for device_id in target.device_ids)
+        except OracleError:
+            kept = True  # the lease record cannot say: nothing of it was deleted by this task
+        return OracleError(exc.msg, exc.reason, exc.status, dict(exc.detail or self._detail({}), lease_kept=kept))
 
     def _release(self, target):
         ids = target.device_ids
@@ -445,12 +457,16 @@ class DeviceLock:
                 self._session()
             standings = self._standings(ids)
             others = [device_id for device_id in ids if standings[device_id][1] == OTHER_RUN]
+            ours = [device_id for device_id in ids if standings[device_id][1] in (OURS, ORPHAN)]
+            if others and ours and not self.host.check_mode:
+                # a group some members of which another run holds: this run gives back exactly its own
+                self._record(others, HOLDER_OTHER_RUN, HOLDER_OTHER_RUN, False)
+                return self._release_part(target, ours)
             if others:
                 self._record(ids, HOLDER_OTHER_RUN, HOLDER_OTHER_RUN, False)
                 raise OracleError('%s on SDM %s is held by another run sharing this lease record (%s); it is theirs to release, so it was '
                                   'left untouched' % (target.label, self.endpoint, standings[others[0]][0].run.describe()),
                                   REASON_LOCK_HELD, detail=self._detail(self.after))
-            ours = [device_id for device_id in ids if standings[device_id][1] in (OURS, ORPHAN)]
             shared = dict((device_id, others) for device_id, others in (
                 (device_id, [member for member in standings[device_id][0].holders if member != self.member])
                 for device_id in ids if standings[device_id][1] == OURS and self.member is not None) if others)
@@ -512,7 +528,7 @@ class DeviceLock:
         """A group only some members of which this run holds: those are given back one by one, the others left untouched."""
         left = [device_id for device_id in target.device_ids if device_id not in ours]
         changed = self._release_each(ours)
-        self._record(left, HOLDER_UNKNOWN, HOLDER_UNKNOWN, False)
+        self._record([device_id for device_id in left if device_id not in self.after], HOLDER_UNKNOWN, HOLDER_UNKNOWN, False)
         self.host.warn('%s on SDM %s: this run held only %s, which %s given back; %s, not held by this run, %s left untouched'
                        % (target.label, self.endpoint, ', '.join(ours), 'was' if len(ours) == 1 else 'were', ', '.join(left),
                           'was' if len(left) == 1 else 'were'))
@@ -570,7 +586,7 @@ class DeviceLock:
         if locked and self.options.state == 'locked':
             extra['taken_ids'] = canonical_order(self.taken_ids)
         return lock_result(changed, locked, dict(self.after), {'holder': dict(self.before)}, {'holder': dict(self.after)},
-                           self.waiter, self.host.diff, device_ids=list(self.after), **extra)
+                           self.waiter, self.host.diff, device_ids=list(self.after), endpoint=self.endpoint.netloc, **extra)
 
 
 def main_body(params, host, redactor):

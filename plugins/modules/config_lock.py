@@ -125,6 +125,12 @@ holders:
   type: list
   elements: str
   sample: [sbc-east-1, sbc-east-2]
+endpoint:
+  description: The device the task spoke to, as C(host:port) in its canonical spelling (the name the lease record keeps).
+  returned: always
+  type: str
+  sample: sbc1.example.net:443
+  version_added: 0.2.0
 locked:
   description: Whether this run holds the lock after the task.
   returned: always

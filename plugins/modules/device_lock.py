@@ -117,6 +117,12 @@ device_ids:
   type: list
   elements: str
   sample: [ID1, ID2]
+endpoint:
+  description: The device the task spoke to, as C(host:port) in its canonical spelling (the name the lease record keeps).
+  returned: always
+  type: str
+  sample: sbc1.example.net:443
+  version_added: 0.2.0
 locked:
   description: Whether this run holds every one of those devices after the task.
   returned: always

@@ -47,12 +47,47 @@ def resolve(name, playbook_dir):
 
 
 def _mapping(node):
-    return dict((key.value, value) for key, value in node.value if isinstance(key, yaml.ScalarNode)) \
-        if isinstance(node, yaml.MappingNode) else {}
+    """A task's keys and their nodes, YAML merge keys (``<<: *anchor``) resolved: a task built from an anchor is the same task."""
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    found = {}
+    for key, value in node.value:
+        if isinstance(key, yaml.ScalarNode) and key.value == '<<':
+            for merged in (value.value if isinstance(value, yaml.SequenceNode) else [value]):
+                for name, inner in _mapping(merged).items():
+                    found.setdefault(name, inner)
+    for key, value in node.value:
+        if isinstance(key, yaml.ScalarNode) and key.value != '<<':
+            found[key.value] = value
+    return found
+
+
+def _ending_meta(task):
+    """The meta action that ends the host which ``task`` (its keys) runs, in any of its spellings; None for any other task."""
+    for key in _META:
+        action = task.get(key)
+        if isinstance(action, yaml.ScalarNode) and action.value.strip() in ENDING:
+            return action.value.strip()
+    for key in ('action', 'local_action'):
+        action = task.get(key)
+        if isinstance(action, yaml.ScalarNode):
+            words = action.value.split()
+            if len(words) >= 2 and words[0] in _META and words[1] in ENDING:
+                return words[1]
+        elif isinstance(action, yaml.MappingNode):
+            fields = _mapping(action)
+            module = fields.get('module')
+            if isinstance(module, yaml.ScalarNode) and module.value in _META:
+                for value in fields.values():
+                    if isinstance(value, yaml.ScalarNode) and value.value.strip() in ENDING:
+                        return value.value.strip()
+    return None
 
 
 def _included(task, base_dirs):
-    """The file a task includes or imports by a literal name (templated names cannot be known before the run)."""
+    """The files a task may include or import by a literal name: every place Ansible looks for it that holds one (beside
+    the including file or in a ``tasks/`` folder there, in the playbook's ``tasks/`` folder or the playbook's folder).
+    Templated names cannot be known before the run."""
     for key in _INCLUDES:
         node = task.get(key)
         if node is None:
@@ -60,12 +95,13 @@ def _included(task, base_dirs):
         if isinstance(node, yaml.MappingNode):
             node = _mapping(node).get('file')
         if not isinstance(node, yaml.ScalarNode) or '{{' in node.value or '{%' in node.value:
-            return None
-        for base in base_dirs:
-            candidate = os.path.normpath(os.path.join(base, os.path.expanduser(node.value)))
-            if os.path.isfile(candidate):
-                return candidate
-    return None
+            return []
+        name = os.path.expanduser(node.value)
+        if os.path.isabs(name):
+            return [name] if os.path.isfile(name) else []
+        places = [os.path.normpath(os.path.join(base, sub, name)) for base in base_dirs for sub in ('', 'tasks')]
+        return [place for index, place in enumerate(places) if os.path.isfile(place) and place not in places[:index]]
+    return []
 
 
 def _walk(nodes, path, base_dirs, seen):
@@ -74,15 +110,13 @@ def _walk(nodes, path, base_dirs, seen):
         for key in _BLOCK_KEYS:
             if key in task:
                 _walk(task[key], path, base_dirs, seen)
-        for key in _META:
-            action = task.get(key)
-            if isinstance(action, yaml.ScalarNode) and action.value.strip() in ENDING:
-                raise SessionTasksError(
-                    'lock_session_tasks: %s line %d uses meta: %s, which ends the play for the host before the role can give the '
-                    'lock back; end the session first and use meta after the role, or use when: on the tasks instead; nothing '
-                    'was locked' % (path, node.start_mark.line + 1, action.value.strip()))
-        included = _included(task, [os.path.dirname(path)] + base_dirs)
-        if included is not None:
+        ending = _ending_meta(task)
+        if ending:
+            raise SessionTasksError(
+                'lock_session_tasks: %s line %d uses meta: %s, which ends the play for the host before the role can give the '
+                'lock back; end the session first and use meta after the role, or use when: on the tasks instead; nothing '
+                'was locked' % (path, node.start_mark.line + 1, ending))
+        for included in _included(task, [os.path.dirname(path)] + base_dirs):
             check(included, base_dirs, seen)
 
 

@@ -944,3 +944,22 @@ def test_a_lease_that_cannot_be_written_undoes_the_lock_it_would_record(tmp_path
     locks = [call for call in sdm.actions() if call[1] == 'Lock']
     unlocks = [call for call in sdm.actions() if call[1] == 'Unlock']
     assert locks and sorted(target for target, _action in unlocks) == sorted(target for target, _action in locks)
+
+
+def test_a_group_release_gives_back_this_runs_member_and_leaves_another_runs(tmp_path):
+    sdm = FakeSdm()
+    task, module, store = make_task(tmp_path, sdm, group=GROUP, state='unlocked')
+    put_lease(store, 'ID1', ME)
+    put_lease(store, 'ID2', OTHER_ALIVE)
+    result = unlock(task)
+    assert sdm.actions() == [('ID1', 'Unlock')] and held(store) == ['ID2']
+    assert result['changed'] is True and result['holder'] == {'ID1': 'nobody', 'ID2': 'other run'}
+
+
+def test_a_release_lost_on_the_network_says_the_lease_keeps_the_lock(tmp_path):
+    sdm = FakeSdm({('ID1', 'Unlock'): [OracleError('Unlock failed: connection reset', 'network')]})
+    task, module, store = make_task(tmp_path, sdm, device_id=['ID1'], state='unlocked')
+    put_lease(store, 'ID1', ME)
+    with pytest.raises(OracleError) as err:
+        unlock(task)
+    assert err.value.detail['lease_kept'] is True and held(store) == ['ID1']

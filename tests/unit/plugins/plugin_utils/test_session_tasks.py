@@ -74,3 +74,30 @@ def test_templated_includes_loops_of_includes_and_unparsable_files_are_left_to_a
     assert session_tasks('bad.yml', str(tmp_path)).endswith('bad.yml')
     write(tmp_path / 'tagged.yml', '- !unsafe "{{ x }}"\n- meta: noop\n')
     assert os.path.isfile(session_tasks('tagged.yml', str(tmp_path)))
+
+
+@pytest.mark.parametrize('text', [
+    '- action: meta end_host\n',
+    '- local_action: ansible.builtin.meta end_play\n',
+    '- action:\n    module: meta\n    _raw_params: end_batch\n',
+    '- &ending\n  meta: noop\n- name: harmless\n  ansible.builtin.debug: msg=x\n- <<: {meta: end_host}\n  name: built from a mapping\n',
+    '- x: &stop {meta: end_play}\n  ansible.builtin.debug: msg=x\n- <<: *stop\n  name: built from an anchor\n',
+], ids=['action', 'local_action', 'action-mapping', 'merge-mapping', 'merge-anchor'])
+def test_every_spelling_of_an_ending_meta_is_refused(tmp_path, text):
+    write(tmp_path / 't.yml', text)
+    with pytest.raises(SessionTasksError):
+        session_tasks('t.yml', str(tmp_path))
+
+
+@pytest.mark.parametrize('where', ['beside', 'tasks-beside', 'playbook', 'playbook-tasks'])
+def test_every_place_ansible_may_find_an_included_file_is_read(tmp_path, where):
+    """Ansible looks for a relative include in several places, in an order that differs between include and import:
+    whichever holds a file that ends the host is refused, whatever the others hold."""
+    playbook = tmp_path / 'play'
+    write(playbook / 'work' / 'change.yml', '- ansible.builtin.include_tasks: helper.yml\n')
+    for place in ('beside', 'tasks-beside', 'playbook', 'playbook-tasks'):
+        path = {'beside': playbook / 'work' / 'helper.yml', 'tasks-beside': playbook / 'work' / 'tasks' / 'helper.yml',
+                'playbook': playbook / 'helper.yml', 'playbook-tasks': playbook / 'tasks' / 'helper.yml'}[place]
+        write(path, '- meta: end_host\n' if place == where else '- ansible.builtin.debug: msg=harmless\n')
+    with pytest.raises(SessionTasksError):
+        session_tasks('work/change.yml', str(playbook))

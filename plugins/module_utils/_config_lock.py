@@ -371,12 +371,14 @@ class ConfigLock:
             outcome, holder = self.client.release(Token(lease.token, lease.expires_at, lease.issued_at))
         except OracleError as exc:
             if exc.reason == REASON_LOCK_LOST:
-                # A 401: the SBC no longer accepts the token. The lock is tied to it and ends with it, but the SBC has not
-                # said it is gone; the lease stays until the token's expiry, when it certainly is (then it is forgotten).
-                raise OracleError('the SBC %s no longer accepts the token that holds the configuration lock (401), so it cannot be '
-                                  'given back with it: the lock ends with that token, at the latest when it expires at %s; the lease is '
-                                  'kept until then' % (self.endpoint, _iso(lease.expires_at)), REASON_LOCK_LOST, exc.status,
-                                  dict(exc.detail or {}, lease_kept=True, locked=False))
+                # A 401: the SBC no longer knows the token the lock is tied to. Nothing of this run can give that lock back
+                # or use it any more, and a lease kept for it would make a later lock task of the run believe it holds the
+                # lock: the lease goes, and the release fails, since the lock was lost while the run counted on it.
+                self.store.delete(self.key)
+                raise OracleError('the SBC %s no longer accepts the token that took the configuration lock (401): the lock was lost '
+                                  'with it (it ends with that token, at the latest at %s) and cannot be given back; lock again'
+                                  % (self.endpoint, _iso(lease.expires_at)), REASON_LOCK_LOST, exc.status,
+                                  dict(exc.detail or {}, lease_kept=False, locked=False))
             raise OracleError('%s; the lock stays held by this run (its lease is kept) until released or until its token expires at %s'
                               % (exc.msg, _iso(lease.expires_at)), exc.reason, exc.status, dict(exc.detail or {}, lease_kept=True))
         # 204, or the SBC's own word that this token does not hold the lock: either way nothing of this run is left

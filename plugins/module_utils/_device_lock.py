@@ -429,23 +429,28 @@ class DeviceLock:
                 changed = self._release(target) or changed
             except OracleError as exc:
                 if exc.reason != REASON_LOCK_HELD or len(targets) == 1:
-                    raise self._saying_what_is_kept(exc, target)
+                    raise self._saying_what_is_kept(exc, target, changed)
                 failures.append(exc.msg)
         if failures:
             raise OracleError('; '.join(failures), REASON_LOCK_HELD, detail=self._detail(self.after))
         return self._result(changed)
 
-    def _saying_what_is_kept(self, exc, target):
-        """``exc`` with ``lease_kept``: whether a lease of this run still keeps a device of ``target`` (for the keeper, or a
-        later release) after the failure."""
-        if exc.detail and 'lease_kept' in exc.detail:
-            return exc
+    def _saying_what_is_kept(self, exc, target, changed):
+        """``exc`` saying what the release did before it failed: ``changed`` (devices given back before the failure), every
+        device with its holder as far as known, and ``lease_kept``: whether a lease of this run still keeps a device of
+        ``target`` (for the keeper, or a later release)."""
         try:
-            kept = any(self.store.classify(self.store.read(self._key(device_id)), self.run) in (OURS, ORPHAN)
-                       for device_id in target.device_ids)
+            kept = [device_id for device_id in target.device_ids
+                    if self.store.classify(self.store.read(self._key(device_id)), self.run) in (OURS, ORPHAN)]
         except OracleError:
-            kept = True  # the lease record cannot say: nothing of it was deleted by this task
-        return OracleError(exc.msg, exc.reason, exc.status, dict(exc.detail or self._detail({}), lease_kept=kept))
+            kept = list(target.device_ids)  # the lease record cannot say: nothing of it was deleted by this task
+        self._record([device_id for device_id in target.device_ids if device_id not in self.after], HOLDER_UNKNOWN, HOLDER_UNKNOWN,
+                     False)
+        self._record(kept, HOLDER_US, HOLDER_US, False)
+        detail = dict(self._detail({}), **(exc.detail or {}))
+        detail.update(device_ids=list(self.after), holder=dict(self.after), changed=changed,
+                      lease_kept=bool(kept) or bool((exc.detail or {}).get('lease_kept')))
+        return OracleError(exc.msg, exc.reason, exc.status, detail)
 
     def _release(self, target):
         ids = target.device_ids

@@ -62,12 +62,23 @@ def _mapping(node):
     return found
 
 
+def _free_form(node):
+    """The free-form text of an action's value: a plain scalar, or ``_raw_params`` of a mapping; '' otherwise."""
+    if isinstance(node, yaml.ScalarNode):
+        return node.value.strip()
+    raw = _mapping(node).get('_raw_params')
+    return raw.value.strip() if isinstance(raw, yaml.ScalarNode) else ''
+
+
 def _ending_meta(task):
     """The meta action that ends the host which ``task`` (its keys) runs, in any of its spellings; None for any other task."""
+    args = _mapping(task.get('args'))
     for key in _META:
-        action = task.get(key)
-        if isinstance(action, yaml.ScalarNode) and action.value.strip() in ENDING:
-            return action.value.strip()
+        if key in task:
+            action = _free_form(task[key]) or (args['_raw_params'].value.strip()
+                                               if isinstance(args.get('_raw_params'), yaml.ScalarNode) else '')
+            if action in ENDING:
+                return action
     for key in ('action', 'local_action'):
         action = task.get(key)
         if isinstance(action, yaml.ScalarNode):
@@ -84,19 +95,37 @@ def _ending_meta(task):
     return None
 
 
+def _include_name(task, key):
+    """The file name an include or import task gives, in any of its spellings (``name``, ``file=name``, ``file:``,
+    ``_raw_params:``, or ``args: {file: ...}``); None when it gives none."""
+    node = task[key]
+    fields = dict(_mapping(task.get('args')))
+    if isinstance(node, yaml.MappingNode):
+        fields.update(_mapping(node))
+    elif isinstance(node, yaml.ScalarNode) and node.value.strip():
+        text = node.value.strip()
+        if text.startswith('file='):
+            return text[len('file='):].split()[0] if text[len('file='):].split() else None
+        return text
+    for field in ('file', '_raw_params'):
+        value = fields.get(field)
+        if isinstance(value, yaml.ScalarNode) and value.value.strip():
+            text = value.value.strip()
+            return text[len('file='):].split()[0] if text.startswith('file=') and text[len('file='):].split() else text
+    return None
+
+
 def _included(task, base_dirs):
     """The files a task may include or import by a literal name: every place Ansible looks for it that holds one (beside
     the including file or in a ``tasks/`` folder there, in the playbook's ``tasks/`` folder or the playbook's folder).
     Templated names cannot be known before the run."""
     for key in _INCLUDES:
-        node = task.get(key)
-        if node is None:
+        if key not in task:
             continue
-        if isinstance(node, yaml.MappingNode):
-            node = _mapping(node).get('file')
-        if not isinstance(node, yaml.ScalarNode) or '{{' in node.value or '{%' in node.value:
+        given = _include_name(task, key)
+        if given is None or '{{' in given or '{%' in given:
             return []
-        name = os.path.expanduser(node.value)
+        name = os.path.expanduser(given)
         if os.path.isabs(name):
             return [name] if os.path.isfile(name) else []
         places = [os.path.normpath(os.path.join(base, sub, name)) for base in base_dirs for sub in ('', 'tasks')]
@@ -122,7 +151,8 @@ def _walk(nodes, path, base_dirs, seen):
 
 def check(path, base_dirs=(), seen=None):
     """Refuse ``path`` (SessionTasksError) when it, or a file it includes or imports by a literal name, uses a meta action
-    that ends the host's tasks without running ``always:``. Files that do not parse are left to Ansible to report."""
+    that ends the host's tasks without running ``always:``, or is not YAML (Ansible would stop the run on it, skipping the
+    release, after the lock was taken)."""
     seen = set() if seen is None else seen
     if path in seen:
         return
@@ -130,8 +160,13 @@ def check(path, base_dirs=(), seen=None):
     try:
         with open(path, 'rb') as handle:
             root = yaml.compose(handle, Loader=yaml.SafeLoader)
-    except (OSError, yaml.YAMLError):
-        return
+    except OSError:
+        return  # Ansible reports a file it cannot read
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, 'problem_mark', None)
+        raise SessionTasksError('lock_session_tasks: %s is not valid YAML%s (%s); Ansible would stop the run on it under the lock; '
+                                'nothing was locked' % (path, ' at line %d' % (mark.line + 1) if mark else '',
+                                                        getattr(exc, 'problem', None) or 'a syntax error'))
     _walk(root, path, list(base_dirs), seen)
 
 

@@ -506,16 +506,13 @@ def test_a_lock_the_host_holds_already_is_not_taken_again_by_a_nested_session(tm
     assert result['taken'] is False and result['changed'] is False and result['locked'] is True
 
 
-def test_a_release_answered_401_keeps_the_lease_until_the_token_expires(tmp_path):
-    """A 401 says the SBC no longer accepts the token, not that the lock is gone: the lease is kept (until the token's expiry,
-    when it is certainly gone), the task fails saying so, and nothing else is sent."""
+def test_a_release_answered_401_fails_loudly_and_forgets_the_lease(tmp_path):
+    """A 401 says the SBC no longer knows the token the lock is tied to: nothing can give that lock back or use it, so the
+    lease goes (a later lock task must not believe it holds the lock) and the task fails lock_lost; nothing else is sent."""
     sbc = FakeSbc(unlock_answers=[OracleError('releasing the configuration lock was refused (401)', 'lock_lost', 401)])
     task, module, store = make_task(tmp_path, sbc, state='unlocked')
     put_lease(store, ME)
     with pytest.raises(OracleError) as err:
         task.release()
-    assert err.value.reason == 'lock_lost' and err.value.detail['lease_kept'] is True and store.read(KEY) is not None
+    assert err.value.reason == 'lock_lost' and err.value.detail['lease_kept'] is False and store.read(KEY) is None
     assert sbc.calls == [('unlock', 'held-token')]
-    expired, module, store = make_task(tmp_path, FakeSbc(), state='unlocked')
-    put_lease(store, ME, expires_in=-1)
-    assert expired.release()['changed'] is False and store.read(KEY) is None

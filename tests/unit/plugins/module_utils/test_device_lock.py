@@ -963,3 +963,16 @@ def test_a_release_lost_on_the_network_says_the_lease_keeps_the_lock(tmp_path):
     with pytest.raises(OracleError) as err:
         unlock(task)
     assert err.value.detail['lease_kept'] is True and held(store) == ['ID1']
+
+
+def test_a_failed_release_of_several_devices_says_what_it_gave_back(tmp_path):
+    """ID1 is given back, ID2 fails with a 500: the failure says changed (ID1 is free now), and names both devices."""
+    sdm = FakeSdm({('ID2', 'Unlock'): [refused(500, 'Internal error')]})
+    task, module, store = make_task(tmp_path, sdm, device_id=['ID1', 'ID2'], state='unlocked')
+    put_lease(store, 'ID1', ME)
+    put_lease(store, 'ID2', ME)
+    with pytest.raises(OracleError) as err:
+        unlock(task)
+    detail = err.value.detail
+    assert detail['changed'] is True and detail['lease_kept'] is True and held(store) == ['ID2']
+    assert detail['holder'] == {'ID1': 'nobody', 'ID2': 'us'} and detail['device_ids'] == ['ID1', 'ID2']

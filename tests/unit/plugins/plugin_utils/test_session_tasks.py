@@ -66,12 +66,14 @@ def test_a_meta_in_a_file_included_by_a_literal_name_is_found(tmp_path, include)
     assert str(inner) in str(err.value)
 
 
-def test_templated_includes_loops_of_includes_and_unparsable_files_are_left_to_ansible(tmp_path):
+def test_templated_includes_and_loops_of_includes_are_left_to_ansible_and_yaml_errors_refused(tmp_path):
     write(tmp_path / 'inner.yml', '- meta: end_host\n')
     write(tmp_path / 'self.yml', '- include_tasks: self.yml\n- include_tasks: "{{ name }}.yml"\n')
     assert session_tasks('self.yml', str(tmp_path)).endswith('self.yml')  # no endless recursion, no guess at templates
     write(tmp_path / 'bad.yml', '- this: [is not\n')
-    assert session_tasks('bad.yml', str(tmp_path)).endswith('bad.yml')
+    with pytest.raises(SessionTasksError) as err:
+        session_tasks('bad.yml', str(tmp_path))
+    assert 'is not valid YAML' in str(err.value) and 'nothing was locked' in str(err.value)
     write(tmp_path / 'tagged.yml', '- !unsafe "{{ x }}"\n- meta: noop\n')
     assert os.path.isfile(session_tasks('tagged.yml', str(tmp_path)))
 
@@ -101,3 +103,18 @@ def test_every_place_ansible_may_find_an_included_file_is_read(tmp_path, where):
         write(path, '- meta: end_host\n' if place == where else '- ansible.builtin.debug: msg=harmless\n')
     with pytest.raises(SessionTasksError):
         session_tasks('work/change.yml', str(playbook))
+
+
+@pytest.mark.parametrize('text', [
+    '- meta: {_raw_params: end_host}\n',
+    '- meta:\n  args: {_raw_params: end_host}\n',
+    '- include_tasks: file=ending.yml\n',
+    '- include_tasks: {_raw_params: ending.yml}\n',
+    '- import_tasks:\n  args: {file: ending.yml}\n',
+    '- ansible.builtin.include_tasks:\n    file: ending.yml\n    apply: {tags: [x]}\n',
+], ids=['meta-raw-params', 'meta-args', 'include-key-value', 'include-raw-params', 'import-args-file', 'include-file-apply'])
+def test_every_free_form_and_argument_spelling_is_read(tmp_path, text):
+    write(tmp_path / 'ending.yml', '- meta: end_host\n')
+    write(tmp_path / 't.yml', text)
+    with pytest.raises(SessionTasksError):
+        session_tasks('t.yml', str(tmp_path))

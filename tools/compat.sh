@@ -59,10 +59,16 @@ CORE_INDEPENDENT=(
 )
 # KNOWN TO FAIL on ansible-core 2.18: not run here, and printed as such on every run (the CI check turns each
 # into a warning in pytest's summary); docs/development.md, "Compatibility", says why each one is here.
-# None today. The SIGTERM row of the fault matrix was here until the keeper learnt to stop the workers a
+# The SIGTERM row of the fault matrix was here until the keeper learnt to stop the workers a
 # stopped run leaves behind, also those forked after its last poll (2.18 has no SIGTERM handler of its own):
 # it then passed 12 of 12 runs alone with both cores loaded, and in 5 of 5 whole 2.18 runs.
-KNOWN_FAILURES=()
+KNOWN_FAILURES=(
+    # ansible-core 2.18 handles failed hosts otherwise in these two rows of the control-flow table: a play's
+    # max_fail_percentage ends the play before the other host's session gives its lock back (the keeper does, at the
+    # run's end), and after meta: clear_host_errors the other host's later session tasks do not run
+    "tests/integration/test_lock_session_flow.py::test_any_errors_fatal_and_max_fail_percentage[play_max_fail_percentage]"
+    "tests/integration/test_lock_session_flow.py::test_meta_clear_host_errors_under_the_lock"
+)
 
 say() { printf 'compat: %s\n' "$*" >&2; }
 

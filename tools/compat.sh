@@ -68,6 +68,11 @@ KNOWN_FAILURES=(
     # run's end), and after meta: clear_host_errors the other host's later session tasks do not run
     "tests/integration/test_lock_session_flow.py::test_any_errors_fatal_and_max_fail_percentage[play_max_fail_percentage]"
     "tests/integration/test_lock_session_flow.py::test_meta_clear_host_errors_under_the_lock"
+    # the play passes an optional role variable through a template ("{{ x.group | default(omit) }}"), which ansible-core
+    # 2.18 hands the role's argument validation as a string; nesting itself runs on 2.18 in test_a_session_nested_in_a_session
+    "tests/integration/test_attack_control_flow.py::test_nested_sdm_sessions[overlapping devices]"
+    "tests/integration/test_attack_control_flow.py::test_nested_sdm_sessions[member in group]"
+    "tests/integration/test_attack_control_flow.py::test_nested_sdm_sessions[group in member]"
 )
 
 say() { printf 'compat: %s\n' "$*" >&2; }

@@ -42,17 +42,23 @@ SDM_ACTION = 'POST /rest/{v}/inventory/deviceMgmt/devices/{id}/action'
 _COLLECTION = {'root': None, 'collections_path': None}
 
 
-def use_collection(path, workdir):
-    """Benchmark the collection at ``path`` (another checkout, or a snapshot of this one) instead of this checkout."""
+def collection_link(path, root):
+    """Make ``root``/ansible_collections/oracle_comms/provisioning -> the collection at ``path``; return (path, root)."""
     path = pathlib.Path(path).resolve()
     if not (path / 'galaxy.yml').is_file() and not (path / 'MANIFEST.json').is_file():
         raise SystemExit('%s is not a collection (no galaxy.yml or MANIFEST.json)' % path)
-    root = pathlib.Path(workdir).resolve() / 'collections'
+    root = pathlib.Path(root).resolve()
     link = root / 'ansible_collections' / 'oracle_comms' / 'provisioning'
     link.parent.mkdir(parents=True, exist_ok=True)
     if link.is_symlink() or link.exists():
         link.unlink()
     link.symlink_to(path, target_is_directory=True)
+    return path, root
+
+
+def use_collection(path, workdir):
+    """Benchmark the collection at ``path`` (another checkout, or a snapshot of this one) instead of this checkout."""
+    path, root = collection_link(path, pathlib.Path(workdir) / 'collections')
     _COLLECTION.update(root=path, collections_path=root)
 
 

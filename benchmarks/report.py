@@ -121,6 +121,15 @@ def markdown(results, meta):
                 _x(row['uri_vs_ours']), _ms(per['ours']), _ms(per['debug']), _ms(per['uri']), rss['ours'], rss['debug'], rss['uri'],
                 req.get('ours', 0), req.get('uri', 0)))
         lines += ['', '"per task" = (play - no-task play) / tasks in the play: what one more task costs, startup excluded.']
+        if data.get('against'):
+            lines += ['', 'Before/after, in the same run: the play of "ours" with the collection at %s ("before").' % data['against'], '',
+                      '| product | ours | before | ours/before | per task: ours / before | requests per pair ours / before |',
+                      '|---|---:|---:|---:|---:|---:|']
+            for product, row in data['products'].items():
+                med, per, req = row['median'], row['per_task_s'], row['requests_per_pair']
+                lines.append('| %s | %s | %s | %s | %s / %s | %g / %g |' % (
+                    product.upper(), _s(med['ours']), _s(med['before']), _x(row['ours_vs_before']), _ms(per['ours']),
+                    _ms(per['before']), req.get('ours', 0), req.get('before', 0)))
     if results.get('scale'):
         data = results['scale']
         lines += ['', '## 2. Scale: %d devices as inventory hosts, forks = %d (medians of %d runs)' % (data['devices'], data['forks'], data['repeats']),

@@ -60,6 +60,9 @@ def parse_args(argv):
     parser.add_argument('--waiters', help='hand-over: comma-separated K (default 1,10,50)')
     parser.add_argument('--collection', type=pathlib.Path,
                         help='benchmark the collection at this path (another checkout or a copy) instead of this checkout')
+    parser.add_argument('--against', type=pathlib.Path,
+                        help='per task: also run the same play with the collection at this path (e.g. a checkout of an earlier '
+                             'revision), in the same rotation, and report ours/before')
     parser.add_argument('--snapshot', action='store_true',
                         help='benchmark a copy of this checkout taken at the start (unaffected by edits while it runs)')
     parser.add_argument('--out', type=pathlib.Path, help='results directory (default benchmarks/results/<timestamp>)')
@@ -77,6 +80,8 @@ def settings_for(options):
     if options.repeats:
         for name in ('pertask', 'scale', 'fanout', 'etcd'):
             chosen[name]['repeats'] = options.repeats
+    if options.against:
+        chosen['pertask']['against'] = str(options.against.resolve())
     if options.pairs:
         chosen['pertask']['pairs'] = options.pairs
         chosen['etcd']['pairs'] = options.pairs

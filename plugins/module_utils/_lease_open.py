@@ -42,18 +42,19 @@ def prepare_backend(environ=None):
 def open_lease_record(lease_options, lease_dir, warn=None, create=True):
     """The lease record ``lease_options`` (_options.LeaseOptions) names.
 
-    ``file``: the LeaseStore of ``lease_dir``. ``etcd``: an EtcdLeaseRecord, with that LeaseStore kept for this
-    controller's own files (keeper pid files, keeper.log, refresh requests). Nothing is sent to etcd here.
+    ``file``: the LeaseStore of ``lease_dir``. ``etcd``: an EtcdLeaseRecord, with that LeaseStore kept for the local
+    copy of each lease; either way ``record.local`` is this controller's own files there (keeper pid files,
+    keeper.log, refresh requests, markers). Nothing is sent to etcd here.
     """
-    local = LeaseStore(lease_dir, warn=warn, create=create)
+    files = LeaseStore(lease_dir, warn=warn, create=create)
     if lease_options is None or lease_options.backend != 'etcd':
-        return local
+        return files
     try:
         record_class = _etcd_record_class()
-        return record_class(lease_options.endpoints, local, ttl=lease_options.ttl, ca_path=lease_options.ca_path,
+        return record_class(lease_options.endpoints, files, ttl=lease_options.ttl, ca_path=lease_options.ca_path,
                             client_cert=lease_options.client_cert, client_key=lease_options.client_key,
                             username=lease_options.username, password=lease_options.password, warn=warn,
                             store_token=lease_options.store_token)
     except BaseException:
-        local.close()
+        files.close()
         raise

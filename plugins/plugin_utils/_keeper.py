@@ -7,18 +7,18 @@
 # It may change, or be removed, at any time, without notice.
 # Controller-side only (plugin_utils): it starts and is a process of its own, which module code must not.
 
-"""The keeper: gives back what a run still holds when the run ends without releasing it.
+"""The keeper process (``Keeper``, ``python -m`` this module): watches one run and gives back what it still holds when it ends.
 
 A run that is interrupted (SIGINT, SIGTERM), cancelled (ansible-runner, AWX) or killed skips
 ``always:``. So the first lock a run takes on an endpoint starts one keeper for that run, product,
-endpoint and user: a small detached process in a session of its own (a signal to the run's process
-group does not reach it). While the run lives, the keeper re-authenticates SBC tokens before they
-expire, so that a long session keeps its lock, and it exits once the run holds nothing there. When
-the run's ``ansible-playbook`` process is gone, it releases the run's leases on that endpoint and exits.
+endpoint and user (_keeper_start): a small detached process in a session of its own (a signal to the run's
+process group does not reach it). While the run lives, the keeper renews (_keeper_renew) SBC tokens before they
+expire, so that a long session keeps its lock, and it exits once the run holds nothing there. When the run's
+``ansible-playbook`` process is gone, it stops the workers the run left (_keeper_workers), releases the run's
+leases on that endpoint (_keeper_release) and exits.
 
-A keeper is alive exactly while it holds an exclusive ``flock`` on its pid file. The process that starts
-it takes that lock first and hands the locked descriptor down, so two forks of one run cannot start two
-keepers, and a keeper that decides to retire lets go of it under the same guard the starters take.
+A keeper is alive exactly while it holds an exclusive ``flock`` on its pid file (_keeper_pid). A keeper that
+decides to retire lets go of it under the same guard the starters take.
 """
 
 from __future__ import annotations
@@ -26,168 +26,35 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
-import traceback
 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_lock import ConfigLock
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_lock import DeviceLock
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import OracleError
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import backoff_delays
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import Redactor
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _proc
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import Run, is_lease_key, scope_key
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_key import is_lease_key
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_open import open_lease_record
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_run import Run
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import LockHost
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import LeaseOptions, SbcLockOptions, SdmLockOptions
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._token import Token
-from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._keeper_pid import lock_nb, pid_name
+from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._keeper_pid import GUARD, pid_name
+from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._keeper_release import give_back, release_until_done
+from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._keeper_renew import Renewal
+# ensure_keeper is re-exported: the action plugin starts keepers through this module
+from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._keeper_start import ensure_keeper
+from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._keeper_workers import RunWorkers
+
+__all__ = ['Keeper', 'ensure_keeper', 'main']
 
 #: Seconds between two looks at the run and the leases.
 POLL = 0.2
-#: Seconds between two touches of the pid file (the heartbeat other hosts read; see _lease.HEARTBEAT_STALE).
+#: Seconds between two touches of the pid file (the heartbeat other hosts read; see _lease_file.HEARTBEAT_STALE).
 HEARTBEAT = 1.0
 #: A keeper whose run holds nothing on its endpoint for this long retires.
 IDLE_GRACE = 2.0
 #: After SIGTERM, how long a keeper waits for its run to end too (a container stop signals every process).
 STOP_GRACE = 5.0
-#: How long a keeper keeps trying to give back the locks of a run that is gone before it leaves them to the next run.
-RELEASE_PATIENCE = 600.0
-#: A token with less than this fraction of its life left is re-authenticated by the keeper even if nobody asked.
-IDLE_REFRESH_AT = 0.25
-#: After a failed re-authentication, wait this long before the next attempt.
-REFRESH_RETRY = 5.0
-#: Seconds a stopped run's orphaned workers get between SIGTERM and SIGKILL.
-WORKER_GRACE = 2.0
-#: The guard that starters and retiring keepers share.
-GUARD = 'keepers'
-LOG = 'keeper.log'
-#: keeper.log is rotated once it is larger than this (checked when a keeper starts): at most twice this on disk.
-LOG_LIMIT = 1024 * 1024
-MODULE = 'ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._keeper'
-
-
-def _collections_root():
-    # .../ansible_collections/oracle_comms/provisioning/plugins/plugin_utils/_keeper.py
-    path = os.path.abspath(__file__)
-    for _dummy in range(6):
-        path = os.path.dirname(path)
-    return path
-
-
-def ensure_keeper(store, options, run, warn):
-    """Make sure a keeper watches ``run``'s locks on the device of ``options`` (LockOptions); start one if there is none.
-
-    With ``release_on_exit``, or for the SBC, whose tokens the keeper renews while the run lives whether or not it
-    gives the lock back at its end; the action plugin calls this once a lock is held, so only on the controller.
-    Never fails the task: the lock is held either way, so a keeper that cannot start is a warning (``warn``)
-    that says what is lost.
-    """
-    if not options.release_on_exit and options.product != 'sbc':
-        return
-    if run.alive() is not True:
-        # Only a run of this host whose process can be watched (its start time known) gets a keeper.
-        warn('no keeper watches this run (its ansible-playbook process cannot be watched from here); if the run is '
-             'interrupted, the next run recovers the lock from the lease record')
-        return
-    endpoint = options.endpoint.netloc
-    key = scope_key(run.ident, options.product, endpoint, options.username)
-    try:
-        with store.guard(GUARD):
-            fd = store.open_file(pid_name(key), os.O_RDWR | os.O_CREAT)
-            try:
-                if lock_nb(fd):
-                    # the task's own validated parameters: the keeper makes its options with the same code
-                    _spawn(store, key, fd, {'product': options.product, 'endpoint': endpoint, 'user': options.username,
-                                            'run': run.ident, 'params': options.params})
-            finally:
-                os.close(fd)  # the keeper holds its own copy, and with it the lock
-    except (IOError, OSError, ValueError, OracleError) as exc:
-        warn('could not start the keeper that gives this lock back if the run is interrupted (%s); if it is, the next '
-             'run recovers the lock from the lease record' % exc)
-
-
-def _rotate_log(store):
-    """Keep keeper.log bounded: past LOG_LIMIT bytes it becomes keeper.log.1 (replacing the one before)."""
-    info = store.stat(LOG)
-    if info is not None and info.st_size > LOG_LIMIT:
-        store.rename(LOG, LOG + '.1')
-
-
-def _spawn(store, key, fd, config):
-    # Credentials reach the keeper on its stdin only: none from the run's environment (SBC_PASSWORD, ...).
-    env = dict((name, value) for name, value in os.environ.items()
-               if not any(word in name.upper() for word in ('PASSWORD', 'TOKEN', 'SECRET', 'COOKIE')))
-    env['PYTHONPATH'] = os.pathsep.join([_collections_root()] + [p for p in env.get('PYTHONPATH', '').split(os.pathsep) if p])
-    _rotate_log(store)
-    log = store.open_file(LOG, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
-    try:
-        # A session of its own: signals to the run's process group (Ctrl-C, ansible-runner's cancel, a
-        # SIGKILL of the group) do not reach it. No inherited terminal or pipes: nothing waits on it.
-        process = subprocess.Popen([sys.executable, '-m', MODULE, store.directory, key, str(fd)], stdin=subprocess.PIPE,
-                                   stdout=log, stderr=log, pass_fds=(fd,), close_fds=True, start_new_session=True,
-                                   cwd='/', env=env)
-    finally:
-        os.close(log)
-    # The password travels on a pipe, never in argv, the environment or a file.
-    process.stdin.write(json.dumps(config).encode('utf-8'))
-    process.stdin.close()
-
-
-def _signal_workers(workers, signum):
-    """Signal each worker and what it started: its process group, as a worker leads a session of its own."""
-    for pid in workers:
-        try:
-            if os.getpgid(pid) == pid:
-                os.killpg(pid, signum)
-            else:
-                os.kill(pid, signum)
-        except OSError:
-            pass
-
-
-def _own_pipes(pid):
-    """The pipes and sockets ``pid`` made itself: held beyond stdin/out/err, and not held by its parent.
-
-    Forks of ``pid`` inherit them (Ansible's workers share the run's result queue); a later process started
-    with the same command line does not.
-    """
-    parent = _proc.parent(pid)
-    inherited = _proc.fd_targets(parent) if parent else set()
-    return set(target for target in _proc.fd_targets(pid, skip_std=True) - inherited if target.startswith(('pipe:', 'socket:')))
-
-
-def _orphaned_forks(argv, since, pipes):
-    """Live processes that are forks of a run that is gone: its command line ``argv``, started at or after its
-    start time ``since``, ours, and holding one of the pipes the run made itself (``_own_pipes``).
-
-    This catches a worker forked after the keeper's last look at the run (the run died within that poll),
-    and neither the workers of an identical concurrent play nor the next run started with the same command.
-    """
-    found = set()
-    if not argv or since is None or not pipes:
-        return found
-    try:
-        entries = os.listdir('/proc')
-    except OSError:
-        return found
-    uid = os.getuid()
-    for entry in entries:
-        if not entry.isdigit():
-            continue
-        pid = int(entry)
-        if _proc.cmdline(pid) != argv:
-            continue
-        start = _proc.start_time(pid, living=True)
-        try:
-            owner = os.stat('/proc/%d' % pid).st_uid
-        except OSError:
-            continue
-        if start is None or start < since or owner != uid or not pipes & _proc.fd_targets(pid):
-            continue
-        found.add(pid)
-    return found
 
 
 class Keeper:
@@ -208,17 +75,10 @@ class Keeper:
         self._sleep = sleep
         self._out = out or sys.stderr
         self._cache = {}
-        self._next_refresh = {}
         self.stop_requested = None
-        #: whether the lease record (etcd) failed to answer last time: said once, until it answers again
-        self._liveness_failing = False
         self._record_failing = False
-        self.workers = {}
-        self._stopping_since = None
-        # what the run's forks carry too, read while the run lives (see _orphaned_forks)
-        alive = self.run.alive()
-        self.run_argv = _proc.cmdline(self.run.pid) if alive else None
-        self.run_pipes = _own_pipes(self.run.pid) if alive else set()
+        self.renewal = Renewal(store, self.run, key, self._sbc_task, self._unlink, self.log, clock)
+        self.workers = RunWorkers(self.run, self.log, clock)
 
     # -- plumbing ---------------------------------------------------------------------------------
 
@@ -244,12 +104,11 @@ class Keeper:
         return DeviceLock(options, self._host(), self.redactor, store=self.store, run=self.run)
 
     def mine(self):
-        """Leases of this keeper's scope (its run, product, endpoint and user), read again only when their file changed."""
+        """Leases of this keeper's scope (its run, product, endpoint and user), read again only when their signature changed."""
         found = []
         seen = set()
-        for name in self.store.names():
-            key = name[:-len('.json')]
-            if not name.endswith('.json') or not name.startswith(self.product + '_') or not is_lease_key(key):
+        for key in self.store.keys():
+            if not key.startswith(self.product + '_') or not is_lease_key(key):
                 continue
             signature = self.store.signature(key)
             if signature is None:
@@ -272,40 +131,19 @@ class Keeper:
             del self._cache[key]
         return found
 
-    def _keep_alive(self):
-        """Keep this run's liveness key alive where the lease record is shared (etcd); say so once when that fails."""
-        keep = getattr(self.store, 'keep_run_alive', None)
-        if keep is None:
-            return
-        try:
-            lapsed = keep(self.run, self.key)
-        except OracleError as exc:
-            if not self._liveness_failing:
-                self.log('cannot keep the run alive in the lease record: %s; past the lease TTL other controllers may take '
-                         'its locks over' % exc.msg)
-            self._liveness_failing = True
-        else:
-            if self._liveness_failing:
-                self.log('the lease record answers again')
-            if lapsed:
-                self.log('the run counted as gone in the lease record (it could not be reached for longer than the lease TTL), so '
-                         'other controllers may have taken its locks over; its next lock task on them fails with lock_lost')
-            self._liveness_failing = False
-
     def _record_unreachable(self, exc):
         if not self._record_failing:
             self.log('cannot read the lease record: %s; trying again' % exc.msg)
         self._record_failing = True
 
-    def _end_alive(self):
-        end = getattr(self.store, 'end_run_alive', None)
-        if end is not None:
-            end(self.key)
-
     def _stop(self, signum, _frame):
         if self.stop_requested is None:
             self.stop_requested = self._clock()
             self.log('signal %d: giving back what the run holds if it ends within %d s, else leaving it to the run' % (signum, STOP_GRACE))
+
+    def _stop_overdue(self):
+        """True once a stop signal came more than STOP_GRACE seconds ago."""
+        return self.stop_requested is not None and self._clock() - self.stop_requested > STOP_GRACE
 
     # -- the loop ---------------------------------------------------------------------------------
 
@@ -325,19 +163,14 @@ class Keeper:
                     self._cleanup()
                     return 0
                 return self.release_all()
-            self._note_workers()
+            self.workers.note()
             if beat is None or self._clock() - beat >= HEARTBEAT:
-                # tells runs of other hosts sharing the lease directory that this run is alive (LeaseStore.classify)
                 beat = self._clock()
-                try:
-                    os.utime(self.pid_fd)
-                except OSError:
-                    pass
-                self._keep_alive()
-            if self.store.gone():
+                self._beat()
+            if self.store.local.gone():
                 self.log('the lease directory is gone: nothing left to keep')
                 return 0
-            if self.stop_requested is not None and self._clock() - self.stop_requested > STOP_GRACE:
+            if self._stop_overdue():
                 self.log('stopped while the run still lives: its locks stay with it')
                 return 0
             try:
@@ -359,47 +192,23 @@ class Keeper:
                     return 0
             self._sleep(POLL)
 
+    def _beat(self):
+        """The heartbeat: touch the pid file (runs of other hosts sharing the lease directory read it, LeaseStore.run_alive)
+        and keep the run alive in a shared lease record."""
+        try:
+            os.utime(self.pid_fd)
+        except OSError:
+            pass
+        self.renewal.keep_run_alive()
+
     def run_gone(self):
-        """True once the run's ansible-playbook process is gone, and no worker of it is left running a task.
-
-        Ansible's workers run in sessions of their own, so a cancel (SIGKILL of the playbook's process
-        group), a SIGKILL, or a SIGTERM on ansible-core 2.18 (no handler there) leaves the worker of the
-        task running at that moment orphaned, still working. Nothing of a stopped run may go on changing the
-        configuration without its lock: the keeper stops those workers (and what they started) as
-        ansible-core 2.19's own SIGTERM handler does: SIGTERM, then SIGKILL after WORKER_GRACE seconds.
-        Workers are the run's children seen while it lived (``_note_workers``, every poll), and, once it is
-        gone, the orphaned forks of it the last poll could not see yet (``_orphaned_forks``).
-        """
-        if self.run.alive() is not False:
-            return False
-        if self._stopping_since is None:
-            for pid in _orphaned_forks(self.run_argv, self.run.start, self.run_pipes):
-                start = _proc.start_time(pid, living=True)
-                if start is not None:
-                    self.workers.setdefault(pid, start)
-        self.workers = dict((pid, start) for pid, start in self.workers.items() if _proc.start_time(pid, living=True) == start)
-        if not self.workers:
-            return True
-        if self._stopping_since is None:
-            self._stopping_since = self._clock()
-            self.log('the run ended; stopping the worker processes it left running (pids %s) before giving its locks back'
-                     % ', '.join(str(pid) for pid in sorted(self.workers)))
-            _signal_workers(self.workers, signal.SIGTERM)
-        elif self._clock() - self._stopping_since > WORKER_GRACE:
-            _signal_workers(self.workers, signal.SIGKILL)
-        return False
-
-    def _note_workers(self):
-        """Remember the run's worker processes (forks of ansible-playbook), by pid and start time."""
-        for pid in _proc.children(self.run.pid):
-            if pid not in self.workers and _proc.is_ansible_command(pid):
-                start = _proc.start_time(pid, living=True)
-                if start is not None:
-                    self.workers[pid] = start
+        """True once the run's ansible-playbook process is gone and no worker of it is left running a task (the workers it
+        left are stopped first: _keeper_workers.RunWorkers.run_gone)."""
+        return self.workers.run_gone()
 
     def _retire(self):
         """Let go of the keeper lock, under the starters' guard, unless a lease appeared meanwhile."""
-        with self.store.guard(GUARD):
+        with self.store.local.guard(GUARD):
             try:
                 if self.mine():
                     return False
@@ -411,85 +220,27 @@ class Keeper:
             # the run lives on: its liveness key is left to expire (a task of the run may be writing a lease now)
             return True
 
-    # -- while the run lives ------------------------------------------------------------------------
-
     def keep_fresh(self, leases):
         """Re-authenticate SBC tokens that were asked for (by the ``lease`` lookup) or are running out."""
-        for lease in leases:
-            request = lease.key + '.json.refresh'
-            asked = self.store.exists(request)
-            token = Token(lease.token, lease.expires_at, lease.issued_at)
-            if not asked and token.life_left_fraction() >= IDLE_REFRESH_AT:
-                continue
-            if self._clock() < self._next_refresh.get(lease.key, 0):
-                continue
-            task = self._sbc_task('locked')
-            try:
-                task.renew()  # only a lock this run still holds: a release that just happened stays done
-            except OracleError as exc:
-                self._next_refresh[lease.key] = self._clock() + REFRESH_RETRY
-                self.log('re-authentication failed: %s' % exc.msg)
-            else:
-                self._next_refresh.pop(lease.key, None)
-            finally:
-                task.client.close()
-                if asked:
-                    self._unlink(request)
+        self.renewal.keep_fresh(leases)
 
     # -- when the run is gone -----------------------------------------------------------------------
 
     def release_all(self):
         """Give back every lock of the run here, retrying with backoff; 0 when nothing is left, 1 when given up."""
-        ended = self._clock()
-        deadline = ended + RELEASE_PATIENCE
-        delays = backoff_delays(first=0.5, cap=10.0)
-        while True:
-            try:
-                leases = self.mine()
-                if not leases:
-                    self._cleanup()
-                    return 0
-                self._release(leases)
-                self.log('the run ended holding %s; given back %.2f s after it ended' % (
-                    ', '.join(lease.resource for lease in leases), self._clock() - ended))
-                continue
-            except OracleError as exc:
-                self.log('giving back failed: %s' % exc.msg)
-            except Exception:  # a bug of ours must not kill the keeper before it gives up on its own terms
-                self.log('giving back failed: %s' % traceback.format_exc().strip().splitlines()[-1])
-            if self._clock() > deadline:
-                self.log('gave up after %d s; the lease record keeps the locks for the next run to recover' % RELEASE_PATIENCE)
-                self._cleanup()
-                return 1
-            if self.stop_requested is not None and self._clock() - self.stop_requested > STOP_GRACE:
-                self.log('stopped before the locks could be given back; the lease record keeps them for the next run to recover')
-                self._cleanup()
-                return 1
-            self._sleep(next(delays))
+        return release_until_done(self.mine, self._release, self._cleanup, self.log, self._clock, self._sleep, self._stop_overdue)
 
     def _release(self, leases):
-        if self.product == 'sbc':
-            task = self._sbc_task('unlocked')
-            try:
-                task.release()
-            finally:
-                task.client.close()
-            return
-        task = self._sdm_task([lease.resource.split(':', 1)[1] for lease in leases])
-        try:
-            task.release(task.targets())
-        finally:
-            task.client.logout()
-            task.client.close()
+        give_back(self.product, leases, self._sbc_task, self._sdm_task)
 
     def _cleanup(self):
-        with self.store.guard(GUARD):
+        with self.store.local.guard(GUARD):
             self._unlink(pid_name(self.key))
-        self._end_alive()
+        self.store.end_run_alive(self.key)
 
     def _unlink(self, name):
         try:
-            self.store.unlink(name)
+            self.store.local.unlink(name)
         except OracleError as exc:
             self.log(exc.msg)
 

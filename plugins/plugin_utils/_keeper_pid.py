@@ -7,7 +7,10 @@
 # It may change, or be removed, at any time, without notice.
 # Controller-side only (plugin_utils).
 
-"""A keeper's pid file: its name, and the exclusive ``flock`` that says the keeper is alive."""
+"""A keeper's pid file: its name, the exclusive ``flock`` that says the keeper is alive, and the guard around both.
+
+The pid file is one of the controller's own files (``record.local``) whatever the lease backend.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +20,12 @@ import os
 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import OracleError
 
+#: The guard (``record.local.guard``) that starters and retiring keepers share.
+GUARD = 'keepers'
+
 
 def pid_name(key):
+    """The name of the pid file of keeper ``key`` in the lease directory."""
     return key + '.pid'
 
 
@@ -34,9 +41,9 @@ def lock_nb(fd):
 
 
 def keeper_alive(store, key):
-    """True while a keeper holds ``key``."""
+    """True while a keeper holds ``key`` (``store``: the lease record whose ``local`` files hold its pid file)."""
     try:
-        fd = store.open_file(pid_name(key), os.O_RDONLY)
+        fd = store.local.open_file(pid_name(key), os.O_RDONLY)
     except (OSError, OracleError):
         return False
     try:

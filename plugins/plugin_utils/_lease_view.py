@@ -76,10 +76,10 @@ def lease_view(path, run, member=None, wait=10.0, clock=time.monotonic, sleep=ti
         keeper = scope_key(run.ident, lease.product, lease.endpoint, lease.user)
         if token.life_left_fraction() < ASK_REFRESH_AT and keeper_alive(store, keeper):
             request = key + '.json.refresh'
-            store.touch(request)
+            store.local.touch(request)
             deadline = clock() + wait
             before = store.signature(key)
-            while clock() < deadline and store.exists(request) and store.signature(key) == before:
+            while clock() < deadline and store.local.exists(request) and store.signature(key) == before:
                 sleep(0.02)
             lease = store.read(key, set_aside=False) or lease
             token = Token(lease.token, lease.expires_at, lease.issued_at)

@@ -19,16 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import OracleError
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import (
-    Lease,
-    LeaseFormatError,
-    ProofInAdvance,
-    Run,
-    is_lease_key,
-    lease_key,
-    make_proof,
-    proof_matches,
-)
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_checks import LeaseFormatError
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_format import Lease
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_key import is_lease_key, lease_key
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_proof import ProofInAdvance, make_proof, proof_matches
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_run import Run
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_file import LeaseStore
 
 ENDPOINT = 'sbc.test:443'
@@ -167,7 +162,7 @@ def _plant_and_use(directory, victim):
         store.write(sbc_lease())
         outcome.append(store.read(KEY).token)
         try:
-            store.open_file('keeper.log', os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+            store.local.open_file('keeper.log', os.O_WRONLY | os.O_CREAT | os.O_APPEND)
         except OSError as exc:
             outcome.append(exc.errno)
         with open(victim) as handle:
@@ -299,7 +294,7 @@ def test_a_proof_begun_in_advance_is_the_same_proof_on_every_call():
 
 
 def test_a_proof_begun_in_advance_raises_what_making_it_raised(monkeypatch):
-    from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _lease
+    from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _lease_proof as _lease
 
     def failing(*_args):
         raise MemoryError('no memory for scrypt')
@@ -336,13 +331,14 @@ def test_an_in_process_task_never_takes_its_run_from_the_environment(monkeypatch
 
 
 def test_a_proof_made_by_a_run_with_its_key_is_checked_by_its_mac(monkeypatch):
-    from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _lease
-    monkeypatch.setattr(_lease, '_run_key', {})
-    monkeypatch.setattr(_lease, '_run_of_process', {})
+    from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _lease_proof as _lease
+    from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _lease_run
+    monkeypatch.setattr(_lease_run, '_run_key', {})
+    monkeypatch.setattr(_lease_run, '_run_of_process', {})
     run = Run('ctl', os.getpid(), 5)
-    _lease.prepare_run_key(run)
+    _lease_run.prepare_run_key(run)
     proof = make_proof('admin', 'pw', run)
-    assert _lease._valid_proof(proof) and proof['run_mac']
+    assert _lease.valid_proof(proof) and proof['run_mac']
     calls = []
     monkeypatch.setattr(_lease, '_digest', lambda *args: calls.append(args))
     monkeypatch.setattr(_lease, '_proof_cache', {})
@@ -354,7 +350,7 @@ def test_a_proof_made_by_a_run_with_its_key_is_checked_by_its_mac(monkeypatch):
 
 
 def test_a_run_key_is_made_only_in_the_runs_own_process(monkeypatch):
-    from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _lease
+    from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _lease_run as _lease
     monkeypatch.setattr(_lease, '_run_key', {})
     monkeypatch.setattr(_lease, '_run_of_process', {})
     _lease.prepare_run_key(Run('ctl', os.getpid() + 1, 5))  # a worker: the run is its parent

@@ -11,10 +11,14 @@ import time
 import pytest
 import requests
 
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _lease_etcd
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _lease_etcd_gateway, _lease_etcd_liveness
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._argspec import SDM_SPEC
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import OracleError
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import FREE, ORPHAN, OTHER_RUN, Lease, Run, make_proof, scope_key
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_format import Lease
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_key import scope_key
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_proof import make_proof
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_record import FREE, ORPHAN, OTHER_RUN
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_run import Run
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_etcd import EtcdLeaseRecord
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_file import LeaseStore
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_open import open_lease_record
@@ -117,7 +121,7 @@ def test_the_etcd_password_is_redacted():
 
 
 def test_without_the_library_the_backend_says_what_to_install(monkeypatch, tmp_path):
-    monkeypatch.setattr(_lease_etcd, 'HAS_ETCD3GW', False)
+    monkeypatch.setattr(_lease_etcd_gateway, 'HAS_ETCD3GW', False)
     with pytest.raises(OracleError) as caught:
         open_lease_record(LeaseOptions(dict(lease_backend='etcd', lease_etcd_endpoints=['http://127.0.0.1:1'])), str(tmp_path / 'l'))
     assert caught.value.reason == 'missing_library' and 'etcd3gw' in caught.value.msg
@@ -177,7 +181,7 @@ def test_a_run_whose_keeper_died_is_an_orphan_within_the_ttl(record):
 
 
 def _alive_lease(record, run, scope):
-    kvs = record._range(record._alive_prefix(run.ident) + scope)
+    kvs = record.gateway.range(record.liveness.prefix_of(run.ident) + scope)
     return kvs[0].get('lease') if kvs else None
 
 
@@ -196,13 +200,13 @@ def test_a_lease_written_for_this_run_is_alive_until_its_keeper_takes_over(recor
     assert first and _ttl_of(writer, first) > 2 + 10
     keeper_side.keep_run_alive(run, scope)
     kept = _alive_lease(writer, run, scope)
-    assert kept == keeper_side._keeper_lease[scope] and _ttl_of(writer, kept) <= 2  # now on the keeper's own lease
+    assert kept == keeper_side.liveness.keeper_lease[scope] and _ttl_of(writer, kept) <= 2  # now on the keeper's own lease
     # a later task of the run (the keeper still running) puts it on a lease of its own; the keeper's next beat takes it back
     record(ttl=2).write(lease)
     assert _alive_lease(writer, run, scope) != kept
     keeper_side.keep_run_alive(run, scope)
     assert _alive_lease(writer, run, scope) == kept
-    assert keeper_side.names().count(lease.key + '.json') == 1
+    assert keeper_side.keys().count(lease.key) == 1
 
 
 def test_a_waiter_behind_another_hosts_run_wakes_when_that_run_dies(record):
@@ -332,7 +336,7 @@ def test_the_lease_lookup_reads_the_local_copy_of_an_etcd_lease(record):
     writer.write(lease)
     view = lease_view(writer.path(lease.key), run, member='h1')
     assert view['token'] == 'tok-1' and view['endpoint'] == 'sbc.test:443'
-    assert writer.names().count(lease.key + '.json') == 1  # the local copy is not listed twice
+    assert writer.keys().count(lease.key) == 1  # the local copy is not listed twice
     writer.delete(lease.key)
     with pytest.raises(OracleError) as caught:
         lease_view(writer.path(lease.key), run, member='h1')
@@ -377,7 +381,7 @@ def test_a_keeper_whose_etcd_lease_ran_out_marks_the_runs_earlier_leases_lapsed(
     assert keeper_side.keep_run_alive(run, scope) is False
     assert not keeper_side.liveness_lapsed(before)
     # no keep-alive for longer than the TTL (etcd out of reach, or the keeper stopped): etcd lets the lease run out
-    lease_id = keeper_side._keeper_lease[scope]
+    lease_id = keeper_side.liveness.keeper_lease[scope]
     # an expired lease is answered with TTL -1 (one with under a second left, TTL 0, is answered without a TTL)
     assert wait_until(lambda: int(keeper_side.gateway.call('kv/lease/timetolive', {'ID': lease_id}).get('TTL', 0)) < 0, 2 + 3)
     assert keeper_side.keep_run_alive(run, scope) is True
@@ -388,7 +392,7 @@ def test_a_keeper_whose_etcd_lease_ran_out_marks_the_runs_earlier_leases_lapsed(
     other = lease_of(Run('controller-b', 4242, 77))
     other.taken_at = before.taken_at
     assert not keeper_side.liveness_lapsed(other)  # another controller's run: its own keeper knows
-    assert _alive_lease(keeper_side, run, scope) == keeper_side._keeper_lease[scope]  # alive again, on a new lease
+    assert _alive_lease(keeper_side, run, scope) == keeper_side.liveness.keeper_lease[scope]  # alive again, on a new lease
     keeper_side.end_run_alive(scope)
     assert not keeper_side.liveness_lapsed(before)  # the keeper is done: its marker goes with it
 
@@ -409,7 +413,7 @@ def _sbc_lease(run):
 def _stored(record, key):
     import base64
     import json
-    (kv,) = record._range(record._k('lease/' + key))
+    (kv,) = record.gateway.range(record._k('lease/' + key))
     return json.loads(base64.b64decode(kv['value']))
 
 
@@ -436,18 +440,18 @@ def test_a_withheld_token_whose_local_copy_is_gone_is_a_lease_error_for_the_live
     writer = record()
     lease = _sbc_lease(this_run())
     writer.write(lease)
-    writer.local.delete(lease.key)
+    writer.copies.delete(lease.key)
     with pytest.raises(OracleError) as caught:
         writer.read(lease.key)
     assert caught.value.reason == 'lease_error' and 'kept only in lease directory' in caught.value.msg
     gone = _sbc_lease(Run(socket.gethostname(), 4242, 1))  # a run of this host that is gone: an orphan without its token
     writer.write(gone)
-    writer.local.delete(gone.key)
+    writer.copies.delete(gone.key)
     assert writer.read(gone.key).token is None
 
 
 def test_a_task_that_goes_on_deciding_keeps_its_own_liveness_until_a_keeper_takes_it(record, monkeypatch):
-    monkeypatch.setattr(_lease_etcd, 'START_GRACE', 3)
+    monkeypatch.setattr(_lease_etcd_liveness, 'START_GRACE', 3)
     task_side = record(ttl=2)
     run = this_run()
     lease = lease_of(run, 'ID1')

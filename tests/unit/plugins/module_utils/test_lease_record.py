@@ -1,11 +1,14 @@
-"""The lease record's interface (_lease.LeaseRecord), tested the same way for every backend.
+"""The lease record's interface (_lease_record.LeaseRecord), tested the same way for every backend.
 
 A backend is a fixture parameter: a factory that opens a fresh, empty record. Each test speaks only the
-interface (guard, read, write, delete, signature, wait_for_change, run_alive, classify, path, close).
+interface (guard, read, write, delete, keys, signature, wait_for_change, run_alive, classify, keep_run_alive,
+end_run_alive, liveness_lapsed, path, close, and the controller's own files, ``local``).
 """
 
 import multiprocessing
 import os
+import shutil
+import stat
 import subprocess
 import sys
 import threading
@@ -13,16 +16,17 @@ import time
 
 import pytest
 
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import (
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_format import Lease
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_key import scope_key
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_proof import make_proof
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_record import (
     FREE,
     ORPHAN,
     OTHER_RUN,
     OURS,
-    Lease,
     LeaseRecord,
-    Run,
-    make_proof,
 )
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_run import Run
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_etcd import EtcdLeaseRecord
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_file import LeaseStore
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._proc import start_time
@@ -163,3 +167,59 @@ def test_standings_for_a_run(open_record):
     assert record.classify(device_lease(Run(me.host, 1, start_time(1))), me) == OTHER_RUN  # pid 1 lives
     assert record.classify(device_lease(gone_run()), me) == ORPHAN
     assert record.run_alive(device_lease(gone_run())) is False
+
+
+def test_keys_name_every_lease_once_and_nothing_else(open_record):
+    record = open_record()
+    first, second = device_lease(this_run(), 'ID1'), device_lease(this_run(), 'ID2')
+    for lease in (first, second, first):
+        record.write(lease)
+    os.close(record.local.open_file(scope_key(this_run().ident, 'sdm', ENDPOINT, 'prov1') + '.pid', os.O_WRONLY | os.O_CREAT))
+    assert sorted(open_record().keys()) == sorted([first.key, second.key])
+    record.delete(first.key)
+    assert record.keys() == [second.key]
+
+
+def test_the_path_names_a_local_file_the_lookup_can_read_while_the_lease_is_there(open_record):
+    record = open_record()
+    lease = device_lease(this_run())
+    record.write(lease)
+    assert os.path.dirname(record.path(lease.key)) == record.local.directory and os.path.isfile(record.path(lease.key))
+    record.delete(lease.key)
+    assert not os.path.exists(record.path(lease.key))
+
+
+def test_a_keeper_keeps_its_run_alive_through_the_interface(open_record):
+    record = open_record()
+    run = this_run()
+    lease = device_lease(run)
+    record.write(lease)
+    scope = scope_key(run.ident, 'sdm', ENDPOINT, 'prov1')
+    assert record.keep_run_alive(run, scope) is False  # the first beat: nothing could have lapsed
+    assert record.keep_run_alive(run, scope) is False
+    assert record.liveness_lapsed(lease) is False and open_record().classify(lease, run) == OURS
+    record.end_run_alive(scope)
+    record.end_run_alive(scope)  # ending twice is no error
+    assert isinstance(record.shared_between_controllers, bool)
+
+
+def test_the_controllers_own_files(open_record):
+    local = open_record().local
+    fd = local.open_file('keeper-x.pid', os.O_RDWR | os.O_CREAT)
+    try:
+        assert stat.S_IMODE(os.fstat(fd).st_mode) == 0o600
+    finally:
+        os.close(fd)
+    assert 'keeper-x.pid' in local.names() and local.exists('keeper-x.pid') and local.stat('keeper-x.pid').st_size == 0
+    local.rename('keeper-x.pid', 'keeper-x.pid.1')
+    assert not local.exists('keeper-x.pid') and local.stat('keeper-x.pid') is None and local.exists('keeper-x.pid.1')
+    assert local.unlink('keeper-x.pid.1') is True and local.unlink('keeper-x.pid.1') is False
+    assert local.touch('x.json.refresh') and local.exists('x.json.refresh')
+    with local.guard('keepers'):
+        pass
+    os.symlink('/etc/passwd', os.path.join(local.directory, 'linked'))
+    with pytest.raises(OSError):
+        local.open_file('linked', os.O_RDONLY)  # never through a link
+    assert not local.gone()
+    shutil.rmtree(local.directory)
+    assert local.gone()

@@ -16,9 +16,12 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock im
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import SbcLockOptions, SdmLockOptions
 from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._keeper_pid import keeper_alive, lock_nb
 from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._lease_view import lease_view
-from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils import _keeper
+from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils import _keeper, _keeper_start
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import OracleError
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import Lease, Run, make_proof
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_format import Lease
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_key import scope_key
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_proof import make_proof
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_run import Run
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_file import LeaseStore
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._proc import start_time as _proc_start_time
 
@@ -70,15 +73,15 @@ def make_keeper(store, run, user='admin', product='sbc'):
 
 
 def test_a_scope_is_one_run_product_endpoint_and_user():
-    key = _keeper.scope_key('vm:1:2', 'sbc', ENDPOINT, 'admin')
-    assert key == _keeper.scope_key('vm:1:2', 'sbc', ENDPOINT, 'admin')
-    others = [_keeper.scope_key('vm:1:3', 'sbc', ENDPOINT, 'admin'), _keeper.scope_key('vm:1:2', 'sdm', ENDPOINT, 'admin'),
-              _keeper.scope_key('vm:1:2', 'sbc', 'other:443', 'admin'), _keeper.scope_key('vm:1:2', 'sbc', ENDPOINT, 'admin2')]
+    key = scope_key('vm:1:2', 'sbc', ENDPOINT, 'admin')
+    assert key == scope_key('vm:1:2', 'sbc', ENDPOINT, 'admin')
+    others = [scope_key('vm:1:3', 'sbc', ENDPOINT, 'admin'), scope_key('vm:1:2', 'sdm', ENDPOINT, 'admin'),
+              scope_key('vm:1:2', 'sbc', 'other:443', 'admin'), scope_key('vm:1:2', 'sbc', ENDPOINT, 'admin2')]
     assert key not in others and len(set(others)) == 4
 
 
 def test_no_keeper_where_it_is_not_wanted(tmp_path, monkeypatch):
-    monkeypatch.setattr(_keeper, '_spawn', lambda *a: pytest.fail('no keeper should start'))
+    monkeypatch.setattr(_keeper_start, '_spawn', lambda *a: pytest.fail('no keeper should start'))
     warnings = []
     # an SDM lock without release_on_exit: nothing to give back at the end, no token to renew
     sdm = SdmLockOptions(validated(SDM_SPEC, dict(host='sdm.test', username='prov1', password='pw-secret', device_id=['ID1'],
@@ -93,7 +96,7 @@ def test_no_keeper_where_it_is_not_wanted(tmp_path, monkeypatch):
 
 def test_an_sbc_lock_without_release_on_exit_still_gets_the_keeper_that_renews_its_token(tmp_path, monkeypatch):
     started = []
-    monkeypatch.setattr(_keeper, '_spawn', lambda store, key, fd, config: started.append(config))
+    monkeypatch.setattr(_keeper_start, '_spawn', lambda store, key, fd, config: started.append(config))
     _keeper.ensure_keeper(LeaseStore(str(tmp_path)), sbc_options(release_on_exit=False), this_process(), pytest.fail)
     assert len(started) == 1 and started[0]['params']['release_on_exit'] is False
 
@@ -108,7 +111,7 @@ def test_a_keeper_without_release_on_exit_leaves_the_locks_when_the_run_ends(tmp
 
 
 def test_no_keeper_for_a_run_that_cannot_be_watched(tmp_path, monkeypatch):
-    monkeypatch.setattr(_keeper, '_spawn', lambda *a: pytest.fail('no keeper should start'))
+    monkeypatch.setattr(_keeper_start, '_spawn', lambda *a: pytest.fail('no keeper should start'))
     warnings = []
     _keeper.ensure_keeper(LeaseStore(str(tmp_path)), sbc_options(), Run('another-host', 1, 2), warnings.append)
     assert 'no keeper watches this run' in warnings[0]
@@ -123,13 +126,13 @@ def test_one_keeper_per_scope_however_many_tasks_ask(tmp_path, monkeypatch):
         held = os.dup(fd)  # stands for the keeper's inherited descriptor (and with it the lock)
         started.append(held)
 
-    monkeypatch.setattr(_keeper, '_spawn', spawn)
+    monkeypatch.setattr(_keeper_start, '_spawn', spawn)
     store = LeaseStore(str(tmp_path))
     for _dummy in range(3):
         _keeper.ensure_keeper(store, sbc_options(), this_process(), pytest.fail)
     config, held = started
     assert config['params']['password'] == 'pw-secret' and config['run'] == this_process().ident
-    key = _keeper.scope_key(this_process().ident, 'sbc', ENDPOINT, 'admin')
+    key = scope_key(this_process().ident, 'sbc', ENDPOINT, 'admin')
     assert keeper_alive(store, key)
     os.close(held)  # the keeper is gone: the next task starts a new one
     assert not keeper_alive(store, key)
@@ -230,7 +233,7 @@ def test_a_lease_of_another_hosts_run_counts_as_alive_while_its_keeper_beats(tmp
     lease = sbc_lease(elsewhere)
     me = this_process()
     assert store.classify(lease, me) == 'other run'  # no keeper: nothing says it is gone
-    beat = os.path.join(store.directory, _keeper.scope_key(elsewhere.ident, 'sbc', ENDPOINT, 'admin') + '.pid')
+    beat = os.path.join(store.directory, scope_key(elsewhere.ident, 'sbc', ENDPOINT, 'admin') + '.pid')
     with open(beat, 'w'):
         pass
     assert store.classify(lease, me) == 'other run'
@@ -285,7 +288,7 @@ def test_a_token_past_half_its_life_is_renewed_by_the_keeper_before_it_is_handed
     run = this_process()
     old = sbc_lease(run, token='old-token', life=60, age=40)
     store.write(old)
-    key = _keeper.scope_key(run.ident, 'sbc', ENDPOINT, 'admin')
+    key = scope_key(run.ident, 'sbc', ENDPOINT, 'admin')
     fd = os.open(os.path.join(store.directory, key + '.pid'), os.O_RDWR | os.O_CREAT, 0o600)
     assert lock_nb(fd)  # a keeper is alive
 
@@ -352,7 +355,7 @@ def test_a_worker_the_keeper_never_saw_is_stopped_with_the_run_and_a_twin_plays_
     try:
         keeper, log = make_keeper(store, run)
         keeper._sleep = time.sleep
-        assert keeper.workers == {}  # never polled: the worker was forked "after the last look"
+        assert keeper.workers.pids == {}  # never polled: the worker was forked "after the last look"
         process.kill()
         process.wait()
         successor, successor_worker, _successor_run = fake_run(tmp_path, 'successor')
@@ -450,9 +453,9 @@ def test_the_view_refuses_a_directory_others_can_write(tmp_path):
 def test_keeper_log_is_rotated_when_a_keeper_starts(tmp_path, monkeypatch):
     store = LeaseStore(str(tmp_path))
     with open(os.path.join(store.directory, 'keeper.log'), 'w') as handle:
-        handle.write('x' * (_keeper.LOG_LIMIT + 1))
+        handle.write('x' * (_keeper_start.LOG_LIMIT + 1))
     started = []
-    monkeypatch.setattr(_keeper.subprocess, 'Popen', lambda *a, **k: started.append(a) or type('P', (), {'stdin': open(os.devnull, 'wb')})())
-    _keeper._spawn(store, 'k', os.open(os.devnull, os.O_RDONLY), {'params': {}})
-    assert started and os.path.getsize(os.path.join(store.directory, 'keeper.log.1')) == _keeper.LOG_LIMIT + 1
+    monkeypatch.setattr(_keeper_start.subprocess, 'Popen', lambda *a, **k: started.append(a) or type('P', (), {'stdin': open(os.devnull, 'wb')})())
+    _keeper_start._spawn(store, 'k', os.open(os.devnull, os.O_RDONLY), {'params': {}})
+    assert started and os.path.getsize(os.path.join(store.directory, 'keeper.log.1')) == _keeper_start.LOG_LIMIT + 1
     assert os.path.getsize(os.path.join(store.directory, 'keeper.log')) == 0

@@ -38,8 +38,8 @@ WATCH = [
     ('    load_verify_locations (CA file)', "~:<method 'load_verify_locations' of '_ssl._SSLContext' objects>"),
     ('    TLS handshake', "~:<method 'do_handshake' of '_ssl._SSLSocket' objects>"),
     ('  waiting for answers (getresponse)', 'connection.py:getresponse'),
-    ('lease store, run identity', '_lease.py:'),
-    ('keeper / watcher start', '_keeper.py:'),
+    ('lease store, run identity', '_lease'),
+    ('keeper / watcher start', '_keeper'),
     ('imports inside the task', '<frozen importlib._bootstrap>:_find_and_load'),
     ('subprocess start (fork/exec)', 'subprocess.py:_execute_child'),
 ]

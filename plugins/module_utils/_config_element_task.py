@@ -98,12 +98,14 @@ def _warn_if_not_as_asked(host, element_type, after, desired, meta):
 
 def change_element(params, host, redactor, under_lock):
     """What ``config_element`` does with validated ``params``: its result.
-    ``under_lock(params, host, redactor, module)`` makes the task's UnderLock (``_config_element``).
 
     ``changed`` is what the SBC answers: values are compared as the SBC holds them (enum, boolean and integer
     values as the metadata types them), and an update whose answer shows nothing different changed nothing.
     The metadata is read only for what needs it: the key attributes when ``key_attributes`` is not given, the
     attribute names to check before anything is sent in that case, and a value the SBC may spell its own way.
+
+    ``under_lock(params, host, redactor, module)`` makes the task's UnderLock (``_config_element``), which finds
+    this run's lock and its token.
     """
     element_type = element_type_of(params)
     desired = normalized(params.get('attributes') or {})

@@ -17,10 +17,12 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_
 
 def read_elements(params, host, redactor, under_lock):
     """What ``config_element_info`` does with validated ``params``: the elements and the type's key attributes.
-    ``under_lock(params, host, redactor, module)`` makes the task's UnderLock (``_config_element``).
 
     Oracle documents a read by every key attribute and a read of all elements (paged), nothing else: filters
     naming every key read one element, others read all and are applied here.
+
+    ``under_lock(params, host, redactor, module)`` makes the task's UnderLock (``_config_element``), which finds
+    this run's lock and its token.
     """
     element_type = element_type_of(params)
     filters = normalized(params.get('filters') or {})

@@ -14,9 +14,6 @@ __metaclass__ = type
 
 import time
 
-from urllib.parse import urlsplit
-from xml.sax.saxutils import escape
-
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import (
     REASON_BAD_INPUT,
     REASON_BAD_RESPONSE,
@@ -24,7 +21,16 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors 
     REASON_NOT_FOUND,
     OracleError,
 )
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import describe_body, one_line, parse_xml, xml_text
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc_config_xml import (
+    element_body,
+    failure_words,
+    next_page_path,
+    operation_state,
+    parse_elements,
+    parse_metadata,
+    status_path,
+)
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import describe_body, one_line, parse_xml
 
 #: A 409: an element with the same key (or a second singleton) already exists.
 REASON_CONFLICT = 'conflict'
@@ -42,168 +48,6 @@ _DONE_OK = ('success', 'succeeded', 'completed', 'complete')
 _DONE_FAILED = ('fail', 'failed', 'failure', 'error')
 #: Pages of one element list read at most: far more than any SBC holds (Oracle pages by 100), and an end to a link loop.
 MAX_PAGES = 1000
-
-#: The rows of a metadata answer: Oracle's ``attributeMetadata``, and the ``attribute`` rows of our emulator's first shape.
-_METADATA_ROWS = ('attributeMetadata', 'attribute')
-#: Where a row names its value type (Oracle: ``valueType``; ours: ``type``) and its allowed values (the SDM's twin: ``enumeratedValues``).
-_TYPE_FIELDS = ('valueType', 'type')
-_ENUM_FIELDS = ('enumeratedValues', 'enumValues', 'validValues')
-#: Parts of an async status that never carry a failure's words.
-_STATE_FIELDS = ('operation', 'status')
-
-
-class ElementMeta:
-    """What the SBC says about an element type: its attribute names, which are keys, whether there is only one,
-    each attribute's value type (lower case, '' when not said) and allowed values (empty when not said)."""
-
-    def __init__(self, element_type, attributes, keys, singleton=False, types=None, enums=None):
-        self.element_type = element_type
-        self.attributes = tuple(attributes)
-        self.keys = tuple(keys)
-        self.singleton = bool(singleton)
-        self.types = dict(types or {})
-        self.enums = dict(enums or {})
-
-    def value_type(self, name):
-        """The value type the SBC names for attribute ``name``, lower case; '' when it names none."""
-        return self.types.get(name, '')
-
-
-def _top_rows(node):
-    """The metadata rows of the type itself: those at the shallowest depth under ``node`` where rows appear at all.
-
-    A sub-element's rows sit deeper, inside a row or inside a wrapper of their own (whatever Oracle names it), so
-    they are never taken for the type's.
-    """
-    level = list(node)
-    while level:
-        rows = [child for child in level if child.tag in _METADATA_ROWS]
-        if rows:
-            return rows
-        level = [grandchild for child in level for grandchild in child]
-    return []
-
-
-def _field(row, names):
-    """The stripped text of the first direct child of ``row`` named one of ``names``; None when there is none."""
-    for name in names:
-        text = row.findtext(name)
-        if text is not None:
-            return text.strip()
-    return None
-
-
-def parse_metadata(root, element_type):
-    """The ElementMeta in a metadata answer, Oracle's documented shape or our emulator's first one; None when neither is there.
-
-    Oracle: ``<data>`` holds ``<elementType>``, ``<singleInstance>`` and one ``<attributeMetadata>`` per attribute
-    (``name``, ``key``, ``valueType``, ``enumeratedValues``, ...). Ours: ``<elementTypeMetadata>`` with ``<singleton>``
-    and ``<attribute>`` rows (``name``, ``key``, ``type``).
-    """
-    if root is None:
-        return None
-    data = root.find('data') if root.tag == 'response' else root
-    rows = _top_rows(data if data is not None else root)
-    names, keys, types, enums = [], [], {}, {}
-    for row in rows:
-        name = _field(row, ('name',))
-        if not name:
-            continue
-        names.append(name)
-        if (_field(row, ('key',)) or '').lower() == 'true':
-            keys.append(name)
-        types[name] = (_field(row, _TYPE_FIELDS) or '').lower()
-        # a list may come as repeated elements (JAXB's way) or as one element with a child per value
-        allowed = []
-        for node in row:
-            if node.tag in _ENUM_FIELDS:
-                children = [c.text.strip() for c in node if c.text and c.text.strip()]
-                allowed.extend(children or ([node.text.strip()] if node.text and node.text.strip() else []))
-        if allowed:
-            enums[name] = tuple(allowed)
-    if not names:
-        return None
-    single = data.find('.//singleInstance') if data is not None else None
-    if single is None and data is not None:
-        single = data.find('.//singleton')
-    singleton = single is not None and (single.text or '').strip().lower() == 'true'
-    return ElementMeta(element_type, names, keys, singleton, types, enums)
-
-
-def failure_words(root):
-    """The SBC's own words on a failed async request, from anywhere Oracle leaves room for them; '' when it gave none.
-
-    Oracle documents only that the failure's text is inside ``<data>`` and that ``<additionalInfo>`` carries
-    request-specific detail: so every text of ``<data>`` but the operation's name and status, then ``<messages>``.
-    """
-    words = []
-    data = root.find('data') if root.tag == 'response' else root
-    for scope in (data, root.find('messages') if root.tag == 'response' else None):
-        if scope is None:
-            continue
-        state = scope.find('operationState')
-        skip = set(state.findall('operation') + state.findall('status')) if state is not None else set()
-        for node in scope.iter():
-            if node in skip:
-                continue
-            text = (node.text or '').strip()
-            if text and text not in words:
-                words.append(text)
-    return '; '.join(words)
-
-
-def own_path(link):
-    """The path and query of ``link`` (absolute, or a bare path) when it names a REST resource; None otherwise.
-
-    Only the path is taken: the request goes to the host this task connected to, whatever host the link names
-    (an SBC behind NAT or a proxy knows itself by another name), so the token never goes anywhere else.
-    """
-    if not link:
-        return None
-    try:
-        parts = urlsplit(link.strip())
-    except ValueError:
-        return None
-    if parts.scheme not in ('', 'https', 'http') or not parts.path.startswith('/rest/') or '..' in parts.path.split('/'):
-        return None
-    return parts.path.lstrip('/') + ('?' + parts.query if parts.query else '')
-
-
-def element_body(element_type, attributes):
-    """``<configElement>`` XML for ``element_type`` with ``attributes`` (name -> text, or a list of texts for an attribute
-    of several values, one ``<value>`` each), in the order given."""
-    rows = ''.join('<attribute><name>%s</name>%s</attribute>' % (
-        escape(name), ''.join('<value>%s</value>' % escape(one) for one in (value if isinstance(value, list) else [value])))
-        for name, value in attributes.items())
-    return '<configElement><elementType>%s</elementType>%s</configElement>' % (escape(element_type), rows)
-
-
-def _top_elements(node, found):
-    """Collect the ``<configElement>`` under ``node`` that are not inside another (a sub-element is part of its element)."""
-    for child in node:
-        if child.tag == 'configElement':
-            found.append(child)
-        else:
-            _top_elements(child, found)
-    return found
-
-
-def parse_elements(root):
-    """Every top-level ``<configElement>`` under ``root`` (``root`` itself if it is one) as an ordered mapping of attribute
-    name -> text (a list of texts for an attribute answered with several values)."""
-    found = []
-    if root is None:
-        return found
-    for element in ([root] if root.tag == 'configElement' else _top_elements(root, [])):
-        values = {}
-        for attribute in element.findall('attribute'):
-            name = xml_text(attribute, 'name')
-            if name:
-                texts = [(value.text or '').strip() for value in attribute.findall('value')]
-                # an attribute of several values answers one <value> each: all of them, as a list
-                values[name] = texts if len(texts) > 1 else (texts[0] if texts else '')
-        found.append(values)
-    return found
 
 
 class SbcConfig:
@@ -326,22 +170,12 @@ class SbcConfig:
             root = self._root(response, action, 'an Oracle response envelope')
             page = parse_elements(root)
             found.extend(page)
-            path, params = self._next_page(root), None
+            path, params = next_page_path(root), None
             if path is None or path in seen or not page:
                 return found  # the last page, a link seen before, or a page that brings nothing: no further
             seen.add(path)
         raise OracleError('%s on %s: the SBC linked more than %d pages; read with filters that name every key attribute'
                           % (action, self.where, MAX_PAGES), REASON_BAD_RESPONSE)
-
-    @staticmethod
-    def _next_page(root):
-        """The path of the next page a list answer links (a configElements link in ``<links>``), or None."""
-        links = root.find('links') if root.tag == 'response' else None
-        for node in (links.iter('link') if links is not None else ()):
-            path = own_path(node.text)
-            if path and path.split('?', 1)[0].endswith('/configuration/configElements') and 'elementType=' in path:
-                return path
-        return None
 
     def add(self, element_type, attributes):
         """Add one element (POST); the element as the SBC answers it, None when the answer carries none."""
@@ -401,17 +235,9 @@ class SbcConfig:
         return self._wait(step, self._status_path(response), deadline, keep_fresh)
 
     def _status_path(self, response):
-        """Where to poll: the path of the REST resource the 202 links (asked of this SBC, whatever host the link names),
-        else ``admin/asyncstatus``."""
-        root = parse_xml(response.text)
-        links = root.find('links') if root is not None and root.tag == 'response' else root
-        for node in (links.iter('link') if links is not None else ()):
-            path = own_path(node.text)
-            # a status or job resource only: never poll (GET) whatever else a link may name
-            where = path.split('?', 1)[0].lower() if path else ''
-            if 'status' in where or '/job' in where:
-                return path
-        return self._path('admin/asyncstatus')
+        """Where to poll: the path of the status or job resource the 202 links (asked of this SBC, whatever host the link
+        names), else ``admin/asyncstatus``."""
+        return status_path(parse_xml(response.text)) or self._path('admin/asyncstatus')
 
     def _wait(self, step, path, deadline, keep_fresh=None):
         delay = 0.1
@@ -427,9 +253,7 @@ class SbcConfig:
             if response.status_code != 200:
                 raise self._error(response, 'reading the status of the %s of the configuration' % step)
             root = self._root(response, 'reading the status of the %s' % step, 'an operation state')
-            state = root.find('.//operationState')
-            status = (xml_text(state, 'status') or '').lower() if state is not None else ''
-            operation = (xml_text(state, 'operation') or '').lower() if state is not None else ''
+            operation, status = operation_state(root)
             if status and (not operation or operation == step):
                 if status in _DONE_OK:
                     return status

@@ -103,6 +103,3 @@ def describe_body(response):
         texts = [t.strip() for t in scope.itertext() if t and t.strip()]
         return ' '.join(texts)
     return body.strip()
-
-
-#: The largest answer read from a device; its REST APIs answer lock calls in a few kB.

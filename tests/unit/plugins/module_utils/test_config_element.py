@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_element import (
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_diff import (
     ADD,
     DELETE,
     UPDATE,
@@ -17,7 +17,7 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_
 )
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_BAD_INPUT, OracleError
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import Lease, Run
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc_config import element_body, parse_elements
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc_config_xml import element_body, parse_elements
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import parse_xml
 
 CORE = {'identifier': 'core', 'addr-prefix': '192.0.2.0/24', 'max-bandwidth': '0', 'description': ''}
@@ -152,7 +152,7 @@ OUR_METADATA = (
 
 
 def test_metadata_is_read_in_oracles_shape_and_in_ours():
-    from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc_config import parse_metadata
+    from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc_config_xml import parse_metadata
     meta = parse_metadata(parse_xml(ORACLE_METADATA), 'realm-config')
     # a sub-element's rows are its own: 'inner' is no attribute (nor key) of realm-config
     assert meta.attributes == ('identifier', 'mm-in-realm', 'trust', 'max-bandwidth', 'sub') and meta.keys == ('identifier',)
@@ -164,13 +164,13 @@ def test_metadata_is_read_in_oracles_shape_and_in_ours():
 @pytest.mark.parametrize('body', ['', 'not xml', '<response><data><elementType>x</elementType></data></response>',
                                   '<response><data><attributeMetadata><help>no name</help></attributeMetadata></data></response>'])
 def test_metadata_in_no_known_shape_is_none(body):
-    from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc_config import parse_metadata
+    from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc_config_xml import parse_metadata
     assert parse_metadata(parse_xml(body), 'realm-config') is None
 
 
 def test_values_the_sbc_spells_its_own_way_are_the_same_only_where_the_metadata_says():
-    from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_element import same_value
-    from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc_config import parse_metadata
+    from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_diff import same_value
+    from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc_config_xml import parse_metadata
     meta = parse_metadata(parse_xml(ORACLE_METADATA), 'realm-config')
     assert same_value(meta, 'mm-in-realm', 'enabled', 'Enabled') and same_value(meta, 'trust', 'low', 'LOW')
     assert same_value(meta, 'max-bandwidth', '100', '0100') and not same_value(meta, 'max-bandwidth', '100', '10')
@@ -189,7 +189,7 @@ def test_values_the_sbc_spells_its_own_way_are_the_same_only_where_the_metadata_
     ('<operationState><operation>save</operation><status>fail</status></operationState>', ''),
 ])
 def test_a_failed_requests_words_are_found_wherever_they_sit(data, words):
-    from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc_config import failure_words
+    from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc_config_xml import failure_words
     assert failure_words(parse_xml('<response><data>%s</data><messages/><links/></response>' % data)) == words
 
 
@@ -204,5 +204,5 @@ def test_a_failed_requests_words_are_found_wherever_they_sit(data, words):
     ('https://[bad', None),
 ])
 def test_only_a_links_rest_path_is_taken(link, path):
-    from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc_config import own_path
+    from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc_config_xml import own_path
     assert own_path(link) == path

@@ -13,15 +13,17 @@ import warnings
 import pytest
 import trustme
 
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _http
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _http, _tls
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._endpoint import Endpoint
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_BAD_INPUT, OracleError
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import HttpClient
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http_deadline import time_left
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http_pool import HttpsConnection
 
 
 @pytest.fixture(autouse=True)
 def fresh_contexts(monkeypatch):
-    monkeypatch.setattr(_http, '_CONTEXTS', {})
+    monkeypatch.setattr(_tls, '_CONTEXTS', {})
 
 
 def ca_file(tmp_path, name='ca.pem'):
@@ -73,16 +75,16 @@ def test_a_ca_file_that_is_not_pem_is_bad_input_with_what_to_do(tmp_path):
 def test_preparing_never_fails_and_builds_what_the_environment_names(tmp_path):
     path = ca_file(tmp_path)
     _http.prepare_tls({'SBC_CA_PATH': path, 'SDM_CA_PATH': str(tmp_path / 'missing.pem')})
-    assert any(key[1:2] == (os.path.abspath(path),) for key in _http._CONTEXTS)
+    assert any(key[1:2] == (os.path.abspath(path),) for key in _tls._CONTEXTS)
 
 
 def test_preparing_loads_the_system_trust_store_only_where_a_product_has_no_ca_file(tmp_path, monkeypatch):
     path = ca_file(tmp_path)
-    monkeypatch.setattr(_http, '_CONTEXTS', {})
+    monkeypatch.setattr(_tls, '_CONTEXTS', {})
     _http.prepare_tls({'SBC_CA_PATH': path, 'SDM_CA_PATH': path})
-    assert (True,) not in _http._CONTEXTS and len(_http._CONTEXTS) == 1
+    assert (True,) not in _tls._CONTEXTS and len(_tls._CONTEXTS) == 1
     _http.prepare_tls({'SBC_CA_PATH': path})
-    assert (True,) in _http._CONTEXTS
+    assert (True,) in _tls._CONTEXTS
 
 
 class _Session:
@@ -290,12 +292,12 @@ def refused_port():
 
 def count_connection_attempts(monkeypatch):
     attempts = []
-    opened = _http._HttpsConnection._new_conn
+    opened = HttpsConnection._new_conn
 
     def counted(conn):
         attempts.append(conn.port)
         return opened(conn)
-    monkeypatch.setattr(_http._HttpsConnection, '_new_conn', counted)
+    monkeypatch.setattr(HttpsConnection, '_new_conn', counted)
     return attempts
 
 
@@ -353,7 +355,7 @@ def test_requests_share_one_kept_alive_connection(device):
     assert client.request('POST', 'rest/v1.2/auth/token', idempotent=True).text == '<one/>'
     assert client.request('POST', 'rest/v1.2/configuration/lock').status_code == 204
     assert (answering.requests, answering.connections) == (2, 1)
-    assert _http._time_left() is None  # no deadline outlives its request
+    assert time_left() is None  # no deadline outlives its request
 
 
 def test_an_answer_of_exactly_the_limit_is_read(device):

@@ -3,8 +3,9 @@ the emulator does not serve (scripted HTTP answers)."""
 
 import pytest
 
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_element import _matching, differing
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc_config import SbcConfig, parse_elements
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_diff import differing, matching as _matching
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc_config import SbcConfig
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc_config_xml import parse_elements
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import parse_xml
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._token import Token
 from tests.unit.plugins.module_utils.test_sbc import envelope, make_client, response

@@ -44,6 +44,49 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sdm imp
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sdm_targets import device_target, resolve_targets
 
 
+def send_lock(target):
+    """Send Lock; when its answer is lost, send Unlock (only this user's lock can be released) before failing."""
+    return undo_if_answer_lost(lambda: target.send('Lock'), lambda: target.send('Unlock'))
+
+
+def lock_one_by_one(device_ids, session):
+    """Lock each device alone, all or nothing: the first refusal unlocks those taken here and is returned."""
+    taken = []
+    for device_id in device_ids:
+        answer = send_lock(device_target(device_id, session))
+        if not answer.done:
+            for done in reversed(taken):
+                try:
+                    device_target(done, session).send('Unlock')
+                except OracleError:
+                    pass
+            return answer
+        taken.append(device_id)
+    return Answer(DONE, 204)
+
+
+def undo_partial(ids, standings, session):
+    """A group refused as a whole may still have locked its free members: give back those we had no lease for."""
+    for device_id in ids:
+        if standings[device_id][1] in (FREE, FOREIGN):
+            session().device_action(device_id, 'Unlock')
+
+
+def stand_by(client):
+    """Behind another run's lease: be signed in, with a live connection, so the hand-over costs one request.
+
+    A waiter behind a foreign holder holds a session to ask with anyway; this one holds the same, and
+    touches it every STANDBY_TOUCH seconds instead of asking for the lock.
+    """
+    if not client.logged_in:
+        client.login()
+    elif client.idle_for() >= STANDBY_TOUCH:
+        try:
+            client.keep_alive()
+        except OracleError:
+            pass  # the device may be back by the hand-over; if not, the Lock fails and says why
+
+
 class DeviceLock(DeviceRelease, LockProtocol):
     """One ``device_lock`` task: its targets, all-or-nothing acquire, and (``DeviceRelease``) release."""
 
@@ -182,7 +225,7 @@ class DeviceLock(DeviceRelease, LockProtocol):
                     holder = ('user %s' % refusal.holder) if refusal.holder else HOLDER_UNKNOWN
                     holders = refused_by = dict((device_id, holder) for device_id in ids)
             if waiting_on and not self.host.check_mode and self.waiter.remaining() > 0:
-                self._stand_by()
+                stand_by(self.client)
             if not self.wait_for_turn(self._key(waiting_on) if waiting_on else None,
                                       lambda: self._waiting_for(target, waiting_on and standings[waiting_on][0], holders)):
                 self._record(ids, holders, holders, False)
@@ -194,13 +237,13 @@ class DeviceLock(DeviceRelease, LockProtocol):
         ids = target.device_ids
         ours = [device_id for device_id in ids if standings[device_id][1] == OURS]
         self.begin_proof()
-        answer = self._send_lock(target)
+        answer = send_lock(target)
         if not answer.done and len(ids) > 1:
-            self._undo_partial(ids, standings)
+            undo_partial(ids, standings, self._session)
             if ours:
                 # an SDM may refuse a group some members of which this user holds already (a second
                 # Lock by the holder): the others are taken one by one instead
-                answer = self._lock_one_by_one([device_id for device_id in ids if device_id not in ours])
+                answer = lock_one_by_one([device_id for device_id in ids if device_id not in ours], self._session)
         if not answer.done:
             return answer
         new = [device_id for device_id in ids if device_id not in ours]
@@ -214,39 +257,6 @@ class DeviceLock(DeviceRelease, LockProtocol):
         before = refused_by or dict((device_id, HOLDER_US if device_id in ours else HOLDER_NOBODY) for device_id in ids)
         self._record(ids, before, HOLDER_US, True)
         return None
-
-    def _lock_one_by_one(self, device_ids):
-        """Lock each device alone, all or nothing: the first refusal unlocks those taken here and is returned."""
-        taken = []
-        for device_id in device_ids:
-            answer = self._send_lock(device_target(device_id, self._session))
-            if not answer.done:
-                for done in reversed(taken):
-                    try:
-                        device_target(done, self._session).send('Unlock')
-                    except OracleError:
-                        pass
-                return answer
-            taken.append(device_id)
-        return Answer(DONE, 204)
-
-    def _stand_by(self):
-        """Behind another run's lease: be signed in, with a live connection, so the hand-over costs one request.
-
-        A waiter behind a foreign holder holds a session to ask with anyway; this one holds the same, and
-        touches it every STANDBY_TOUCH seconds instead of asking for the lock.
-        """
-        if not self.client.logged_in:
-            self.client.login()
-        elif self.client.idle_for() >= STANDBY_TOUCH:
-            try:
-                self.client.keep_alive()
-            except OracleError:
-                pass  # the device may be back by the hand-over; if not, the Lock fails and says why
-
-    def _send_lock(self, target):
-        """Send Lock; when its answer is lost, send Unlock (only this user's lock can be released) before failing."""
-        return undo_if_answer_lost(lambda: target.send('Lock'), lambda: target.send('Unlock'))
 
     def _join(self, ids, standings):
         """This run holds every device with these credentials: count this host among the holders; nothing changes."""
@@ -280,12 +290,6 @@ class DeviceLock(DeviceRelease, LockProtocol):
             self.store.write(lease)
         self._record(ids, dict((device_id, HOLDER_OTHER_RUN if device_id in orphans else HOLDER_US) for device_id in ids), HOLDER_US, True)
         return True
-
-    def _undo_partial(self, ids, standings):
-        """A group refused as a whole may still have locked its free members: give back those we had no lease for."""
-        for device_id in ids:
-            if standings[device_id][1] in (FREE, FOREIGN):
-                self._session().device_action(device_id, 'Unlock')
 
     def _give_back(self):
         """All-or-nothing: release what this task took before it failed; never raises over the original error."""

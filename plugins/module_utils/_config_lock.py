@@ -14,22 +14,15 @@ __metaclass__ = type
 
 import time
 
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_AUTH, REASON_LOCK_HELD, REASON_LOCK_LOST, OracleError
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_release import ConfigRelease
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_AUTH, REASON_LOCK_HELD, REASON_LOCK_LOST, OracleError
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import HttpClient
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import FREE, ORPHAN, OTHER_RUN, OURS, lease_key
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import refuse_if_lapsed, standing_for, undo_if_answer_lost
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock_protocol import LockProtocol, other_run_words
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock_results import lock_result
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock_words import (
-    HOLDER_FOREIGN,
-    HOLDER_NOBODY,
-    HOLDER_OTHER_RUN,
-    HOLDER_UNKNOWN,
-    HOLDER_US,
-    iso_time,
-    token_expired,
-)
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock_words import HOLDER_FOREIGN, HOLDER_NOBODY, HOLDER_OTHER_RUN
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock_words import HOLDER_UNKNOWN, HOLDER_US, iso_time, token_expired
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import SbcLockOptions
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc import LOCKED, SbcClient, Token
 

@@ -38,14 +38,15 @@ def warn_same_user_once(store, netloc, username, warn):
     """
     if store.shared_between_controllers:
         return  # the lease record keeps jobs of one user apart on every controller that shares it
+    local = store  # the record's controller-local files (the lease directory)
     try:
-        os.close(store.open_file(marker_name(netloc, username), os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        os.close(local.open_file(marker_name(netloc, username), os.O_CREAT | os.O_EXCL | os.O_WRONLY))
     except (OSError, OracleError):
         return
-    for name in store.names():
+    for name in local.names():
         if _OLD_MARKER.match(name):
             try:
-                store.unlink(name)
+                local.unlink(name)
             except OracleError:
                 pass
     warn('SDM device locks belong to the user %s, not to a run: runs on this controller are kept apart by the lease '

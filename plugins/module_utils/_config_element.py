@@ -19,7 +19,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import contextlib
-import time
 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_commit_task import commit_changes
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_element_task import change_element
@@ -27,10 +26,10 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_lock import ConfigLock
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import (
     REASON_LOCK_HELD,
-    REASON_LOCK_LOST,
     OracleError,
 )
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import OTHER_RUN, OURS
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock_words import token_expired
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import SbcLockOptions
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc_config import SbcConfig
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._token import Token
@@ -82,8 +81,7 @@ class UnderLock:
                               % (self.endpoint, ', '.join(lease.holders), member), REASON_NOT_LOCKED)
         if lease.expired():
             self.lock.store.delete(self.lock.key)
-            raise OracleError('the token that held the configuration lock on %s expired at %s, so the lock may be gone; lock again'
-                              % (self.endpoint, time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(lease.expires_at))), REASON_LOCK_LOST)
+            raise token_expired(self.endpoint, lease.expires_at, '; lock again')
         return lease
 
     def _token_of(self, lease):

@@ -14,43 +14,17 @@ __metaclass__ = type
 
 import time
 
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import (
-    REASON_AUTH,
-    REASON_LOCK_HELD,
-    REASON_LOCK_LOST,
-    OracleError,
-)
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_release import ConfigRelease
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_AUTH, REASON_LOCK_HELD, REASON_LOCK_LOST, OracleError
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import HttpClient
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import (
-    FREE,
-    ORPHAN,
-    OTHER_RUN,
-    OURS,
-    Lease,
-    ProofInAdvance,
-    Run,
-    lease_key,
-)
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_open import open_lease_record
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import (
-    HOLDER_FOREIGN,
-    HOLDER_NOBODY,
-    HOLDER_OTHER_RUN,
-    HOLDER_UNKNOWN,
-    HOLDER_US,
-    RELEASED,
-    Waiter,
-    lock_result,
-    refuse_if_lapsed,
-    standing_for,
-    undo_if_answer_lost,
-)
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import FREE, ORPHAN, OTHER_RUN, OURS, lease_key
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import refuse_if_lapsed, standing_for, undo_if_answer_lost
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock_protocol import LockProtocol, other_run_words
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock_results import lock_result
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock_words import HOLDER_FOREIGN, HOLDER_NOBODY, HOLDER_OTHER_RUN
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock_words import HOLDER_UNKNOWN, HOLDER_US, iso_time, token_expired
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._options import SbcLockOptions
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc import (
-    LOCKED,
-    SbcClient,
-    Token,
-)
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc import LOCKED, SbcClient, Token
 
 RESOURCE = 'configuration'
 #: A token with less than half its life left is re-authenticated when a task touches the lock it holds.
@@ -59,42 +33,28 @@ REFRESH_AT = 0.5
 FRESH_ENOUGH = 30.0
 
 
-def _iso(epoch):
-    return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(epoch))
-
-
 def _state(holder):
     return {'holder': holder}
 
 
-class ConfigLock:
-    """One ``config_lock`` task: everything it needs, and the two ways it can go (acquire, release)."""
+class ConfigLock(ConfigRelease, LockProtocol):
+    """One ``config_lock`` task, the SBC dialect of the lock protocol: acquire, renew for the keeper, and (``ConfigRelease``) release."""
+
+    product = 'sbc'
 
     def __init__(self, options, host, redactor, client=None, store=None, run=None):
         """``options``: SbcLockOptions; ``host``: the LockHost running the task; the rest for tests and the keeper."""
-        self.options = options
-        self.host = host
-        conn = options.connection
-        self.endpoint = conn.endpoint
-        self.store = store or open_lease_record(options.lease, options.lease_dir, warn=host.warn)
-        self.run = run or host.run or Run.current()
-        self.member = host.member
+        super(ConfigLock, self).__init__(options, host, redactor, client, store, run)
         self.key = lease_key('sbc', self.endpoint.netloc, RESOURCE)
-        self.client = client or SbcClient(
-            HttpClient(self.endpoint, 'SBC', conn.validate_certs, conn.ca_path, conn.timeout, redactor),
-            conn.username, conn.password, conn.api_version, options.token_lifetime)
-        self.redactor = redactor
-        self.waiter = Waiter(options.wait_timeout, progress=host.progress)
         self.taken = False
         self.given_token = None
         if options.token:
             # Oracle gives no expiry with a token; one handed to us is assumed to have its whole life ahead.
             self.given_token = Token(options.token, time.time() + options.token_lifetime)
 
-    def close(self):
-        """Close the connection and the lease directory (the task is over)."""
-        self.client.close()
-        self.store.close()
+    def new_client(self, conn, redactor):
+        return SbcClient(HttpClient(self.endpoint, 'SBC', conn.validate_certs, conn.ca_path, conn.timeout, redactor),
+                         conn.username, conn.password, conn.api_version, self.options.token_lifetime)
 
     # -- results ----------------------------------------------------------------------------------
 
@@ -104,7 +64,7 @@ class ConfigLock:
             # where the lease would be: the lookup answers a check run's tasks from it (lease lookup, check mode)
             extra['lease_file'] = self.store.path(self.key)
         if after == HOLDER_US and lease is not None:
-            extra['expires_at'] = _iso(lease.expires_at)
+            extra['expires_at'] = iso_time(lease.expires_at)
             extra['lease_file'] = self.store.path(self.key)
             extra['base_url'] = '%s/rest/%s' % (self.endpoint.base_url, lease.api_version)
             extra['holders'] = list(lease.holders)
@@ -118,16 +78,14 @@ class ConfigLock:
 
     @staticmethod
     def _who(other_run):
-        return ('another run sharing this lease record (%s)' % other_run.describe()) if other_run else 'another user or session'
+        return other_run_words(other_run) if other_run else 'another user or session'
 
     def _waiting_for(self, other_run):
-        return 'config_lock: waiting for the configuration lock on SBC %s, held by %s' % (self.endpoint, self._who(other_run))
+        return self.waiting_words('config_lock', 'the configuration lock on SBC %s' % self.endpoint, self._who(other_run))
 
     def _held_error(self, holder, other_run=None):
         who = self._who(other_run if holder == HOLDER_OTHER_RUN else None)
-        msg = 'configuration lock on %s is held by %s; waited %s s' % (self.endpoint, who, int(round(self.waiter.waited)))
-        if not self.options.wait_timeout:
-            msg += '; set wait_timeout to wait for it'
+        msg = self.held_words('configuration lock on %s' % self.endpoint, who) + self.wait_hint()
         return OracleError(msg, REASON_LOCK_HELD, detail={'holder': holder, 'locked': False, 'waited': self.waiter.waited,
                                                           'attempts': self.waiter.attempts})
 
@@ -156,7 +114,6 @@ class ConfigLock:
 
     def _acquire(self):
         token = self.given_token
-        proof = None
         while True:
             self.waiter.attempts += 1
             other_run = None
@@ -185,13 +142,13 @@ class ConfigLock:
                     # No lease, or one taken with other credentials: the SBC decides, as for any other client.
                     if self.host.check_mode:
                         return self._result(True, HOLDER_UNKNOWN, HOLDER_US)
-                    proof = proof or ProofInAdvance(self.client.username, self.client.password, self.run)
+                    self.begin_proof()
                     if token is None or (token is not self.given_token and token.remaining() < FRESH_ENOUGH):
                         token = self.client.authenticate()
                     if self._try_lock(token) == LOCKED:
-                        return self._granted(token, proof.result())
+                        return self._granted(token, self.lease_proof())
                     holder = HOLDER_FOREIGN
-            if not self.waiter.pause(self.store if other_run else None, self.key, lambda: self._waiting_for(other_run)):
+            if not self.wait_for_turn(self.key if other_run else None, lambda: self._waiting_for(other_run)):
                 raise self._held_error(holder, other_run)
 
     def _try_lock(self, token):
@@ -201,9 +158,8 @@ class ConfigLock:
         return undo_if_answer_lost(lambda: self.client.lock(token), lambda: self.client.unlock(token))
 
     def _granted(self, token, proof):
-        lease = Lease('sbc', self.endpoint.netloc, RESOURCE, self.client.username, self.run, token=token.value,
-                      issued_at=token.issued_at, expires_at=token.expires_at, api_version=self.client.api_version,
-                      proof=proof, holders=[] if self.member is None else [self.member])
+        lease = self.new_lease(RESOURCE, proof, token=token.value, issued_at=token.issued_at, expires_at=token.expires_at,
+                               api_version=self.client.api_version)
         try:
             self.store.write(lease)
         except OracleError:
@@ -216,14 +172,12 @@ class ConfigLock:
         """This run holds it with these credentials: keep the token fresh and count this host among its holders."""
         if lease.expired():
             self.store.delete(self.key)
-            raise OracleError('the token that held the configuration lock on %s expired at %s, so the lock may be gone; lock again'
-                              % (self.endpoint, _iso(lease.expires_at)), REASON_LOCK_LOST)
-        self.taken = self.member is not None and self.member not in lease.holders
+            raise token_expired(self.endpoint, lease.expires_at, '; lock again')
+        self.taken = self.joins(lease)
         if self.host.check_mode:
             return self._result(False, HOLDER_US, HOLDER_US, lease)
         dirty = self.refresh_if_due(lease)
-        if self.member is not None and self.member not in lease.holders:
-            lease.holders.append(self.member)
+        if self.join(lease):
             dirty = True
         if dirty:
             self.store.write(lease)
@@ -236,32 +190,31 @@ class ConfigLock:
         if lease.token is None:
             self._forget_withheld(lease)
             return None
-        self.use_version_of(lease)
-        try:
-            held = self.client.holds(Token(lease.token, lease.expires_at, lease.issued_at))
-        except OracleError as exc:
-            if exc.reason != REASON_LOCK_LOST:
-                raise
-            held = False
-        if not held:
-            self.store.delete(self.key)
-            self.host.warn('the configuration lock on %s left by %s, which is no longer running, was no longer held by its token '
-                           '(forced free, or taken by another client); asking for it anew' % (self.endpoint, lease.run.describe()))
+        if not self.adopt_if_held(lambda: self._still_holds(lease), lambda: self.store.delete(self.key),
+                                  'the configuration lock on %s' % self.endpoint, lease.run.describe(), 'its token', 'client',
+                                  'the SBC confirmed that its token still holds it'):
             return None
-        self.host.warn('adopted the configuration lock on %s left by %s, which is no longer running (the SBC confirmed that its '
-                       'token still holds it)' % (self.endpoint, lease.run.describe()))
-        lease.run, lease.taken_at = self.run, time.time()  # taken by this run now (what a lapse of its liveness is compared with)
-        lease.holders = [] if self.member is None else [self.member]
+        self.take_over(lease)
         self.refresh_if_due(lease)
         self.store.write(lease)
         return self._result(True, HOLDER_OTHER_RUN, HOLDER_US, lease)
+
+    def _still_holds(self, lease):
+        """Whether the SBC says the lease's token holds the lock now (a token it no longer knows does not)."""
+        self.use_version_of(lease)
+        try:
+            return self.client.holds(Token(lease.token, lease.expires_at, lease.issued_at))
+        except OracleError as exc:
+            if exc.reason != REASON_LOCK_LOST:
+                raise
+            return False
 
     def _forget_withheld(self, lease):
         """A gone run's lease whose token its controller kept to itself: nothing here can use that lock; the SBC decides."""
         self.store.delete(self.key)
         self.host.warn('the configuration lock on %s left by %s, which is no longer running, cannot be adopted or given back from '
                        'here: its controller kept the token (lease_etcd_store_token is off there); the SBC frees the lock when that '
-                       'token expires, at %s at the latest' % (self.endpoint, lease.run.describe(), _iso(lease.expires_at)))
+                       'token expires, at %s at the latest' % (self.endpoint, lease.run.describe(), iso_time(lease.expires_at)))
 
     def refresh_if_due(self, lease):
         """Re-authenticate the lease's token when past REFRESH_AT of its life, keeping the lock on the token kept.
@@ -294,53 +247,10 @@ class ConfigLock:
                 return None
             if lease.expired():
                 self.store.delete(self.key)
-                raise OracleError('the token that held the configuration lock on %s expired at %s, so the lock may be gone'
-                                  % (self.endpoint, _iso(lease.expires_at)), REASON_LOCK_LOST)
+                raise token_expired(self.endpoint, lease.expires_at)
             if self.refresh_if_due(lease):
                 self.store.write(lease)
             return True
-
-    # -- release ----------------------------------------------------------------------------------
-
-    def release(self):
-        """Give the lock back: through the lease when this run (or a run that is gone) took it with these credentials,
-        and only once the last host of the run that holds it lets go; else ask the SBC, which never gives up another
-        client's lock."""
-        with self.store.guard(self.key):
-            lease = self.store.read(self.key)
-            standing = self.standing(lease)
-            if standing == OTHER_RUN:
-                raise OracleError('configuration lock on %s is held by another run sharing this lease record (%s); it is theirs to '
-                                  'release, so it was left untouched' % (self.endpoint, lease.run.describe()), REASON_LOCK_HELD,
-                                  detail={'holder': HOLDER_OTHER_RUN, 'locked': False})
-            if standing == OURS:
-                others = [] if self.member is None else [member for member in lease.holders if member != self.member]
-                if others:
-                    return self._leave(lease, others)
-                return self._release_lease(lease)
-            if standing == ORPHAN:
-                return self._release_lease(lease)
-            if self.host.check_mode:
-                return self._result(False, HOLDER_UNKNOWN, HOLDER_UNKNOWN)
-            return self._release_unleased()
-
-    def _leave(self, lease, others):
-        """Other hosts of this run still hold the lock: this host lets go of it, and the lock stays with them."""
-        if self.member in lease.holders and not self.host.check_mode:
-            lease.holders = others
-            self.store.write(lease)
-        result = self._result(False, HOLDER_US, HOLDER_US, lease)
-        result['holders'] = others
-        return result
-
-    def _release_unleased(self):
-        """No lease of ours: an unlock with the token at hand (a given one, else a new one, which holds nothing) says
-        whether there was anything of ours to give back, and sometimes who holds the lock. Never a lock request."""
-        token = self.given_token or self.client.authenticate()
-        outcome, holder = self._given_token_call(token, lambda: self.client.release(token))
-        if outcome == RELEASED:
-            return self._result(True, HOLDER_US if token is self.given_token else HOLDER_UNKNOWN, HOLDER_NOBODY)
-        return self._result(False, holder, holder)
 
     def _given_token_call(self, token, call):
         """``call()``; a 401 to the token the task was given is that token's fault (auth_failed), not a lost lock."""
@@ -354,42 +264,6 @@ class ConfigLock:
             raise OracleError('the SBC %s did not accept the token given in the token option (401: expired, revoked, or not a '
                               'token of this SBC); give a valid token, or leave token unset to sign in with username and password'
                               % self.endpoint, REASON_AUTH, 401, detail={'locked': False})
-
-    def _release_lease(self, lease):
-        if self.host.check_mode:
-            return self._result(True, HOLDER_US, HOLDER_NOBODY)
-        if lease.expired():
-            self.store.delete(self.key)
-            self.host.warn('the token that held the configuration lock on %s expired at %s; the SBC had already freed the lock'
-                           % (self.endpoint, _iso(lease.expires_at)))
-            return self._result(False, HOLDER_UNKNOWN, HOLDER_UNKNOWN)
-        if lease.token is None:
-            self._forget_withheld(lease)
-            return self._release_unleased()
-        self.use_version_of(lease)
-        try:
-            outcome, holder = self.client.release(Token(lease.token, lease.expires_at, lease.issued_at))
-        except OracleError as exc:
-            if exc.reason == REASON_LOCK_LOST:
-                # A 401: the SBC no longer knows the token the lock is tied to. Nothing of this run can give that lock back
-                # or use it any more, and a lease kept for it would make a later lock task of the run believe it holds the
-                # lock: the lease goes, and the release fails, since the lock was lost while the run counted on it.
-                self.store.delete(self.key)
-                raise OracleError('the SBC %s no longer accepts the token that took the configuration lock (401): the lock was lost '
-                                  'with it (it ends with that token, at the latest at %s) and cannot be given back; lock again'
-                                  % (self.endpoint, _iso(lease.expires_at)), REASON_LOCK_LOST, exc.status,
-                                  dict(exc.detail or {}, lease_kept=False, locked=False))
-            raise OracleError('%s; the lock stays held by this run (its lease is kept) until released or until its token expires at %s'
-                              % (exc.msg, _iso(lease.expires_at)), exc.reason, exc.status, dict(exc.detail or {}, lease_kept=True))
-        # 204, or the SBC's own word that this token does not hold the lock: either way nothing of this run is left
-        self.store.delete(self.key)
-        if outcome == RELEASED:
-            return self._result(True, HOLDER_US, HOLDER_NOBODY)
-        self.host.warn('the configuration lock on %s was no longer held by the token this run took it with (%s); nothing was given '
-                       'back' % (self.endpoint, {HOLDER_FOREIGN: 'the SBC\'s answer says another user or session holds it',
-                                                 HOLDER_NOBODY: 'the SBC\'s answer says nobody holds it: forced free, or expired'}.get(
-                                                     holder, 'forced free, expired, or taken over since')))
-        return self._result(False, holder, holder)
 
 
 def main_body(params, host, redactor):

@@ -51,20 +51,6 @@ class LeaseStore(LeaseRecord):
     def close(self):
         self.local.close()
 
-    # -- deprecated: this controller's files are ``local``'s -------------------------------------------
-
-    def open_file(self, name, flags, mode=0o600):
-        """Deprecated: ``local.open_file``."""
-        return self.local.open_file(name, flags, mode)
-
-    def names(self):
-        """Deprecated: ``local.names``."""
-        return self.local.names()
-
-    def unlink(self, name):
-        """Deprecated: ``local.unlink``."""
-        return self.local.unlink(name)
-
     # -- leases ---------------------------------------------------------------------------------------
 
     def path(self, key):

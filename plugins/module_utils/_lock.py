@@ -6,7 +6,7 @@
 # This file is for internal use by the oracle_comms.provisioning collection only.
 # It may change, or be removed, at any time, without notice.
 
-"""Lock logic both modules share: the host interface, whose lease it is, asking the lock itself, waiting, results.
+"""Lock logic both modules share: the host interface, whose lease it is, undoing a lost answer, waiting.
 
 Nothing here knows Ansible: the action plugin, the module's ``main()`` and the keeper each give the lock
 classes a :class:`LockHost` and validated options (``_options``), and turn what comes back into their own output.
@@ -22,18 +22,8 @@ import time
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_AUTH, REASON_LOCK_LOST, RETRYABLE_REASONS, OracleError
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import ORPHAN, OURS, make_proof
 
-HOLDER_US = 'us'
-HOLDER_OTHER_RUN = 'other run'
-HOLDER_FOREIGN = 'another user or session'
-HOLDER_UNKNOWN = 'unknown'
-HOLDER_NOBODY = 'nobody'
-
 #: A lease of this run (or of a run that is gone) taken with other credentials: ask the device, as anyone would.
 FOREIGN = 'foreign'
-#: What a release learns from the device: given back, or refused as not the caller's (free, or someone else's).
-#: A release never takes a lock to tell those two apart: for that moment every other client would be refused.
-RELEASED = 'released'
-NOT_OURS = 'not_ours'
 
 #: How long a waiter watches a local lease before checking that its run is still alive.
 LOCAL_RECHECK = 1.0
@@ -192,28 +182,3 @@ def refuse_if_lapsed(store, lease, what):
         raise OracleError('this run counted as gone in the lease record while it held %s (the lease store could not be reached '
                           'for longer than lease_ttl), so another controller may have taken it over meanwhile; release it '
                           '(state: unlocked) and take it again' % what, REASON_LOCK_LOST, detail={'locked': False})
-
-
-def confirm_held(take, give_back):
-    """Make sure the lock is held by the credentials behind ``take`` and ``give_back``; True when it is, now.
-
-    Neither Oracle lock can be read, so the lock itself is asked: ``take()`` succeeds when it was ours (a
-    server that answers yes to a second take) or free. Where the server refuses a second take, a successful
-    ``give_back()`` shows it was ours after all, and it is taken again at once. False: someone else holds it.
-    Both callables return True for success and False for a refusal.
-    """
-    if take():
-        return True
-    if give_back():
-        return take()
-    return False
-
-
-def lock_result(changed, locked, holder, before, after, waiter=None, diff=False, **extra):
-    """The result every lock task returns: changed, locked, holder, waited, attempts, and diff in diff mode."""
-    result = dict(changed=changed, locked=locked, holder=holder,
-                  waited=waiter.waited if waiter else 0.0, attempts=waiter.attempts if waiter else 0)
-    if diff:
-        result['diff'] = {'before': before, 'after': after}
-    result.update(extra)
-    return result

@@ -21,14 +21,14 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors 
     REASON_LOCK_LOST,
     OracleError,
 )
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import describe_body, parse_xml, xml_text
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import (
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock_words import (
     HOLDER_FOREIGN,
     HOLDER_NOBODY,
     HOLDER_UNKNOWN,
     NOT_OURS,
     confirm_held,
 )
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import describe_body, parse_xml, xml_text
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._token import TOKEN_LIFETIME, Token  # noqa: F401 (part of this API)
 
 #: The versions this collection speaks, newest first; an SBC answers 404 "Unsupported versionId" for others.

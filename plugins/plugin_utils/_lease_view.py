@@ -17,6 +17,7 @@ import time
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_BAD_INPUT, REASON_LOCK_LOST, OracleError
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import is_lease_key, scope_key
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_file import LeaseStore
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock_words import token_expired
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._token import Token
 from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._keeper_pid import keeper_alive
 
@@ -84,8 +85,7 @@ def lease_view(path, run, member=None, wait=10.0, clock=time.monotonic, sleep=ti
             lease = store.read(key, set_aside=False) or lease
             token = Token(lease.token, lease.expires_at, lease.issued_at)
     if token.remaining() <= 0:
-        raise OracleError('the token that held the configuration lock on %s expired at %s, so the lock may be gone'
-                          % (lease.endpoint, time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(lease.expires_at))), REASON_LOCK_LOST)
+        raise token_expired(lease.endpoint, lease.expires_at)
     view.update(token=token.value, expires_at=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(token.expires_at)),
                 expires_in=int(token.remaining()))
     return view

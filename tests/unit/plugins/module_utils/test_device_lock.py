@@ -10,7 +10,8 @@ import pytest
 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _device_lock, _lock
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._argspec import SDM_SPEC
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_lock import DeviceLock, canonical_order, main_body
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_lock import DeviceLock, main_body
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sdm_targets import canonical_order
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import OracleError
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import Redactor
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import Lease, Run, lease_key, make_proof

@@ -6,8 +6,8 @@ import requests
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._endpoint import Endpoint
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import OracleError
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import HttpClient
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import HOLDER_FOREIGN, HOLDER_NOBODY, HOLDER_UNKNOWN, NOT_OURS
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import RELEASED as RELEASE_DONE
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock_words import HOLDER_FOREIGN, HOLDER_NOBODY, HOLDER_UNKNOWN, NOT_OURS
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock_words import RELEASED as RELEASE_DONE
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc import BUSY, KNOWN_VERSIONS, LOCKED, REFUSED, RELEASED, SbcClient
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import Redactor
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._token import Token

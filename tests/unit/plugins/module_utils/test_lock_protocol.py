@@ -3,7 +3,8 @@
 import pytest
 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_LOCK_HELD
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import Lease, Run, make_proof, proof_matches
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import Lease, Run, make_proof
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_proof import proof_matches
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_file import LeaseStore
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock_protocol import LockProtocol, other_run_words
 

@@ -54,3 +54,48 @@ def test_classes_and_functions_are_small(path):
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _span(node) > MAX_FUNCTION:
             too_long.append('def %s (line %d): %d lines (at most %d)' % (node.name, node.lineno, _span(node), MAX_FUNCTION))
     assert not too_long, '%s: %s' % (_rel(path), '; '.join(too_long))
+
+
+# The floors of docs/architecture.md, bottom up: a file imports only files of its own floor or below. A new file
+# must be placed here (and in docs/architecture.md's table) before this test passes.
+FLOORS = {
+    'foundations': ('_errors', '_text', '_http', '_http_deadline', '_http_errors', '_http_pool', '_tls', '_endpoint', '_options',
+                    '_argspec', '_proc'),
+    'lease record': ('_lease', '_lease_checks', '_lease_run', '_lease_proof', '_lease_format', '_lease_key', '_lease_record',
+                     '_local_files', '_lease_file', '_lease_etcd', '_lease_etcd_gateway', '_lease_etcd_guard',
+                     '_lease_etcd_liveness', '_lease_open'),
+    'device APIs': ('_token', '_lock_words', '_sbc', '_sdm', '_sbc_config', '_sbc_config_xml'),
+    'lock core': ('_lock', '_lock_protocol', '_lock_results', '_sdm_targets', '_same_user_warning', '_config_lock',
+                  '_config_release', '_device_lock', '_device_release'),
+    'configuration modules': ('_config_element', '_config_diff', '_config_element_task', '_config_commit_task', '_config_info_task'),
+}
+ORDER = list(FLOORS) + ['adapters']
+UTILS = sorted(list((PLUGINS / 'module_utils').glob('_*.py')) + list((PLUGINS / 'plugin_utils').glob('_*.py')))
+
+
+def _floor(path):
+    if path.parent.name == 'plugin_utils' or path.stem == '_run_task':
+        return 'adapters'
+    for floor, names in FLOORS.items():
+        if path.stem in names:
+            return floor
+    return None
+
+
+def _imported(path):
+    tree = ast.parse(path.read_text(encoding='utf-8'))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and '.provisioning.plugins.' in node.module:
+            kind, _, name = node.module.rpartition('.plugins.')[2].partition('.')
+            # "from ...module_utils import _proc" names the files in its list
+            for name in [name] if name else [alias.name for alias in node.names]:
+                yield PLUGINS / kind / (name + '.py')
+
+
+@pytest.mark.parametrize('path', UTILS, ids=_rel)
+def test_a_file_imports_only_its_floor_and_those_below(path):
+    floor = _floor(path)
+    assert floor is not None, '%s has no floor: place it in FLOORS here and in docs/architecture.md' % _rel(path)
+    upward = ['%s (%s)' % (_rel(other), _floor(other)) for other in _imported(path)
+              if _floor(other) is None or ORDER.index(_floor(other)) > ORDER.index(floor)]
+    assert not upward, '%s (%s) imports from above: %s' % (_rel(path), floor, ', '.join(upward))

@@ -13,7 +13,7 @@ description:
   - The role R(oracle_comms.provisioning.lock_session,ansible_collections.oracle_comms.provisioning.lock_session_role)
     keeps the open sessions of each host as a list of records, innermost last, because sessions nest.
     This filter returns that list with the record of a session whose lock task answered O(take) added last.
-  - The record says where the lock was taken (C(endpoint): the release goes there), which tasks file the session runs
+  - The record says where the lock was taken (C(endpoint), where the release goes), which tasks file the session runs
     (C(file)) and what it took. For the SBC, C(lease_file) and C(taken) (false when this host held the lock already, in an
     enclosing session); for the SDM, C(device_ids) and C(taken_ids). Each record has an C(id) no other open session has.
 author:

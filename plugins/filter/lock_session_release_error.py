@@ -12,7 +12,7 @@ version_added: 0.2.0
 description:
   - Given the result of a M(oracle_comms.provisioning.config_lock) or M(oracle_comms.provisioning.device_lock) release
     that failed (C(ansible_failed_result) in a C(rescue:) section), returns the message the role
- R(oracle_comms.provisioning.lock_session,ansible_collections.oracle_comms.provisioning.lock_session_role)
+    R(oracle_comms.provisioning.lock_session,ansible_collections.oracle_comms.provisioning.lock_session_role)
     fails with. It starts C(THE SBC LOCK WAS NOT GIVEN BACK) (or C(SDM)), says how many attempts were made and
     the module's own words.
   - Only when the module says the lease record keeps the lock (RV(oracle_comms.provisioning.config_lock#module:lease_kept)),

@@ -4,8 +4,8 @@ meta/runtime.yml says ``requires_ansible: '>=2.18.0'``; .venv runs the newest co
 makes .venv/core2.18 (ansible-core 2.18 at its newest patch, pinned in tests/requirements-core2.18.txt) and
 runs with it tests/unit and a representative set of the integration tests, each chosen for a part of ansible-core it
 runs (COMPAT_TESTS in the script, with its reasons; the rest runs on the newest core only), on their own pytest-xdist
-workers, while this check occupies one worker of the main run. It fails when any of those tests fails, when the plays would not run 2.18's ansible-playbook, or when
-requires_ansible no longer names the core tested here.
+workers, while this check occupies one worker of the main run. It fails when any of those tests fails, when the
+plays would not run 2.18's ansible-playbook, or when requires_ansible no longer names the core tested here.
 The tests tools/compat.sh lists as known to fail on that core are not run, and each becomes a warning here.
 """
 

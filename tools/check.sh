@@ -3,11 +3,11 @@
 # suite (`make test`) runs. Three jobs side by side, each with its own log, then one line per job:
 #
 #   units   pytest on tests/unit and tests/checks/test_layout.py (the limits every file under plugins/ meets)
-#   lint    ansible-lint (production profile, .ansible-lint) and antsibull-changelog lint
+#   lint    ansible-lint (production profile, .ansible-lint) on the change's YAML files, and antsibull-changelog lint
 #   sanity  ansible-test sanity pep8, pylint and validate-modules (tools/sanity.sh) on the Python files changed since
 #           the branch left its base (CHECK_BASE, else the branch's upstream, else main or origin/main) or not yet
 #           committed, and on every module (a module_utils change reaches them all).
-#           CHECK_ALL=1, or no base found: on the whole collection.
+#           CHECK_ALL=1, or no base found: sanity and ansible-lint on the whole collection.
 #
 # Usage: tools/check.sh [extra pytest arguments for the unit tests]   (exit 0 only when every job passed)
 set -euo pipefail
@@ -35,14 +35,20 @@ changed_files() {
 }
 
 sanity_args=(--test pep8 --test pylint --test validate-modules)
+lint_args=()  # ansible-lint's own choice: the whole checkout
+scope=all
 if [[ "${CHECK_ALL:-0}" != 1 ]] && git rev-parse --is-inside-work-tree >/dev/null 2>&1 && files="$(changed_files)"; then
+    scope=change
+    # ansible-lint syntax-checks every play with ansible-playbook: on the whole checkout that is minutes of CPU
+    mapfile -t lint_args < <(printf '%s\n' "$files" | grep -E '\.ya?ml$' | grep -vE '^(changelogs|\.github)/' || true)
+    say "lint: ansible-lint on ${#lint_args[@]} changed YAML file(s)"
     # every module too: validate-modules holds a module's documentation to its argument spec, which lives in
     # module_utils, so any change may reach them (and they are five small files for pep8 and pylint)
     mapfile -t targets < <({ printf '%s\n' "$files" | grep -E '\.py$' || true; git ls-files 'plugins/modules/*.py'; } | sort -u)
     say "sanity: pep8, pylint and validate-modules on ${#targets[@]} file(s): the change's Python files and the modules"
     sanity_args+=("${targets[@]}")
 else
-    say "sanity: pep8, pylint and validate-modules on the whole collection"
+    say "sanity and lint: pep8, pylint, validate-modules and ansible-lint on the whole collection"
 fi
 
 run_job() {  # NAME COMMAND...: in the background, output in $LOGS/NAME.log, "exit-code seconds" in $LOGS/NAME.rc
@@ -59,8 +65,10 @@ run_job() {  # NAME COMMAND...: in the background, output in $LOGS/NAME.log, "ex
 
 # shellcheck disable=SC2329  # invoked through run_job
 lint() {
-    ANSIBLE_COLLECTIONS_PATH="$ROOT/.venv/collections" "$BIN/ansible-lint" --nocolor \
-        && "$BIN/antsibull-changelog" lint \
+    if [[ "$scope" == all ]] || (( ${#lint_args[@]} > 0 )); then
+        ANSIBLE_COLLECTIONS_PATH="$ROOT/.venv/collections" "$BIN/ansible-lint" --nocolor "${lint_args[@]}" || return
+    fi
+    "$BIN/antsibull-changelog" lint \
         && "$BIN/antsibull-changelog" lint-changelog-yaml changelogs/changelog.yaml
 }
 

@@ -33,8 +33,9 @@ def _oldest_claimed() -> str:
     return "%s.%s" % match.groups()
 
 
-# a deadline, not a duration: 1,175 s seen on a loaded machine when every integration test ran here; CI's limit is 90 minutes
-@pytest.mark.timeout(2700)
+# a deadline, not a duration: 1,175 s seen on a loaded machine when every integration test ran here, 1,690 s with the
+# representative set at a load of 12-20 (a new 2.18 venv included); CI's limit is 90 minutes
+@pytest.mark.timeout(4200)
 def test_unit_and_integration_tests_pass_on_the_oldest_claimed_ansible_core():
     oldest = _oldest_claimed()
     requirements = ROOT / "tests" / f"requirements-core{oldest}.txt"
@@ -46,7 +47,7 @@ def test_unit_and_integration_tests_pass_on_the_oldest_claimed_ansible_core():
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_", "ANSIBLE_"))}
     env["NO_COLOR"] = "1"
     proc = subprocess.run([str(ROOT / "tools" / "compat.sh")], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=2600, check=False)
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=4000, check=False)
     output = proc.stdout
     # What ran: printed by tools/compat.sh before the tests, so it is there even when they fail.
     header = "\n".join(line for line in output.splitlines() if line.startswith("compat: "))

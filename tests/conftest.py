@@ -18,22 +18,22 @@ if _HERE not in sys.path:
 
 from emulator_harness import start_emulator  # noqa: E402  (needs the path above)
 
-#: Tests (node id prefixes) that take minutes, with their seconds in a whole run on 2 cores (docs/development.md,
-#: Timings). A prefix that names several tests keeps them together, in one worker's part: they share a fixture of
+#: Tests (node id prefixes) that take minutes, with their seconds in a whole run on 2 cores at a load of 12-20
+#: (docs/development.md, Timings). A prefix that names several tests keeps them together, in one worker's part: they share a fixture of
 #: their module that each worker would otherwise make again.
 LONGEST = (
-    ('tests/checks/test_oldest_core.py', 600),
-    ('tests/checks/test_ecosystem.py::test_ansible_test_sanity', 350),
-    ('tests/checks/test_ecosystem.py::test_ansible_test_units', 250),
-    ('tests/checks/test_ecosystem.py::test_ansible_lint_production_profile', 180),
-    ('tests/checks/test_ecosystem.py::test_galaxy_build_and_importer', 150),
-    ('tests/benchmarks/test_bench_smoke.py', 140),
-    ('tests/integration/test_lock_session.py::test_concurrent_plays_on_one_sbc_never_hold_it_together[20-shared]', 120),
-    ('tests/integration/test_etcd_concurrency.py::test_twenty_plays_on_four_controllers_on_overlapping_devices', 120),
-    ('tests/integration/test_etcd_concurrency.py::test_twenty_plays_on_four_controllers_on_one_sbc', 120),
-    ('tests/checks/test_rendered_docs.py', 90),
-    ('tests/checks/test_release_changelog.py', 90),
-    ('tests/checks/test_ecosystem.py::test_antsibull_docs_lint', 60),
+    ('tests/checks/test_oldest_core.py', 1690),
+    ('tests/checks/test_ecosystem.py::test_ansible_test_sanity', 1490),
+    ('tests/checks/test_ecosystem.py::test_ansible_lint_production_profile', 550),
+    ('tests/checks/test_ecosystem.py::test_galaxy_build_and_importer', 315),
+    ('tests/checks/test_ecosystem.py::test_ansible_test_units', 279),
+    ('tests/integration/test_etcd_concurrency.py::test_twenty_plays_on_four_controllers_on_overlapping_devices', 212),
+    ('tests/integration/test_lock_session.py::test_concurrent_plays_on_one_sbc_never_hold_it_together[20-shared]', 210),
+    ('tests/checks/test_release_changelog.py', 170),
+    ('tests/checks/test_ecosystem.py::test_antsibull_docs_lint', 124),
+    ('tests/benchmarks/test_bench_smoke.py', 122),
+    ('tests/integration/test_etcd_concurrency.py::test_twenty_plays_on_four_controllers_on_one_sbc', 115),
+    ('tests/checks/test_rendered_docs.py', 51),
 )
 
 

@@ -19,8 +19,8 @@ if _HERE not in sys.path:
 from emulator_harness import start_emulator  # noqa: E402  (needs the path above)
 
 #: Tests (node id prefixes) that take minutes, with their seconds in a whole run on 2 cores at a load of 12-20
-#: (docs/development.md, Timings). A prefix that names several tests keeps them together, in one worker's part: they share a fixture of
-#: their module that each worker would otherwise make again.
+#: (docs/development.md, Timings). A prefix that names several tests keeps them together, in one worker's part:
+#: they share a fixture of their module that each worker would otherwise make again.
 LONGEST = (
     ('tests/checks/test_oldest_core.py', 1690),
     ('tests/checks/test_ecosystem.py::test_ansible_test_sanity', 1490),

@@ -13,9 +13,10 @@ PYTEST_ARGS ?=
 # Extra benchmark arguments, e.g. make bench BENCH_ARGS="--quick --only pertask" (python -m benchmarks --help)
 BENCH_ARGS ?=
 
-.PHONY: help bootstrap test test-quick demo bench sanity units lint importer build clean distclean
+.PHONY: help bootstrap check test test-quick demo bench sanity units lint importer build clean distclean
 
 help:
+	@echo "make check       the edit loop, a few minutes: unit tests + layout, ansible-lint, pep8/pylint/validate-modules on your change (tools/check.sh; CHECK_ALL=1: everything)"
 	@echo "make test        bootstrap, then the whole suite in one pytest run (tests/: emulator, unit, integration, checks)"
 	@echo "make test-quick  the same without the slow ecosystem checks (pytest -m 'not checks')"
 	@echo "make demo        bootstrap, then start the emulator and run examples/demo.yml against it"
@@ -33,6 +34,10 @@ help:
 bootstrap:
 	@echo "==> bootstrap: .venv with pinned requirements-dev.txt (tools/bootstrap.sh)"
 	@tools/bootstrap.sh
+
+check: bootstrap
+	@echo "==> check: unit tests, lint, fast sanity on the change, side by side (tools/check.sh)"
+	@tools/check.sh $(PYTEST_ARGS)
 
 test: bootstrap
 	@echo "==> pytest: the whole suite under tests/ (tools/test.sh)"

@@ -21,8 +21,13 @@ import time
 import requests
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[1]
-STARTUP_TIMEOUT = 30.0
-CONTROL_TIMEOUT = 30.0
+# Deadlines, not durations: each wait ends as soon as the emulator answers. Sized for a 2-core machine at a load
+# average of 20 or more (other test runs beside this one), where a Python start alone can take tens of seconds.
+STARTUP_TIMEOUT = 180.0
+CONTROL_TIMEOUT = 60.0
+#: The emulator exits by itself after this long (and as soon as the test process is gone): longer than CI's 90 minutes,
+#: so that the session's emulator of a pytest worker outlives the slowest whole run.
+MAX_LIFETIME = 3 * 3600
 
 
 class Emulator:
@@ -167,13 +172,13 @@ def start_emulator(workdir, *args, python=sys.executable):
     """Start ``python -m emulator`` with its CA and logs under ``workdir``; yield an Emulator; always stop it.
 
     ``args`` are extra command-line options (e.g. ``"--token-ttl", "3"``). The emulator also watches
-    this process and lives at most 30 minutes, so it cannot outlive a crashed test run.
+    this process, and lives at most MAX_LIFETIME, so it cannot outlive a crashed test run.
     """
     workdir = pathlib.Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     log_path = workdir / "emulator.stderr.log"
     command = [python, "-m", "emulator", "--ca-dir", str(workdir / "ca"), "--state-file", str(workdir / "emulator.json"),
-               "--watch-pid", str(os.getpid()), "--max-lifetime", "1800"] + list(args)
+               "--watch-pid", str(os.getpid()), "--max-lifetime", str(MAX_LIFETIME)] + list(args)
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, cwd=str(REPO_ROOT), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log)
     emulator = None

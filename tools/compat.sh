@@ -11,8 +11,8 @@
 #     directory of the interpreter that runs them (tests/integration/ansible_runner_util.py: BIN), so they
 #     run 2.18's; the script prints that path and its `--version` first, and stops if it is not 2.18.
 #
-# Usage: tools/compat.sh [pytest arguments]   (default: COMPAT_TESTS less LONG and CORE_INDEPENDENT below;
-# COMPAT_WORKERS=N xdist workers)
+# Usage: tools/compat.sh [pytest arguments]   (default: COMPAT_TESTS less LONG, CORE_INDEPENDENT and KNOWN_FAILURES
+# below; COMPAT_WORKERS=N xdist workers)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,42 +20,71 @@ CORE="2.18"
 VENV="$ROOT/.venv/core$CORE"
 REQS="$ROOT/tests/requirements-core$CORE.txt"
 STAMP="$VENV/.compat-stamp"
-# Every unit test, and the integration tests that run a part of ansible-core a shorter test here does not.
-# Not run on 2.18 (each runs on the newest core in the main suite):
+# What runs on 2.18: every unit test, and a representative set of the integration tests, each chosen for a part of
+# ansible-core it runs (docs/development.md, "Compatibility", lists them with the same reasons). Everything else under
+# tests/integration runs on the newest core only, in the main suite: what it adds lies below the modules and the
+# plugins (device answers and their wordings, re-authentication modes, the lease record and its backends, the lease
+# directory's defences, the configuration API's answer shapes), in code that calls nothing of ansible-core.
+COMPAT_TESTS=(
+    # module_utils against 2.18's AnsibleModule and argument validator, plugin_utils against its plugin API
+    tests/unit
+    # each module end to end: the action plugin through 2.18's loader, its argument validation and no_log masking,
+    # check and diff modes, waiting, and a delegated task running the module's own main()
+    "tests/integration/test_config_lock.py::test_lock_relock_unlock_unlock_is_idempotent"
+    "tests/integration/test_config_lock.py::test_check_mode_changes_nothing_on_the_device"
+    "tests/integration/test_config_lock.py::test_check_mode_run_sends_no_request"
+    "tests/integration/test_config_lock.py::test_diff_shows_the_holder_before_and_after"
+    "tests/integration/test_config_lock.py::test_a_second_play_waits_and_gets_the_lock_after_the_release"
+    "tests/integration/test_config_lock.py::test_wait_timeout_fails_with_the_holder_and_the_time_waited"
+    "tests/integration/test_config_lock.py::test_delegated_task_runs_the_module_on_that_host"
+    "tests/integration/test_config_lock.py::test_bad_input_gives_one_actionable_line_and_leaves_nothing_locked"
+    "tests/integration/test_config_lock.py::test_no_secret_in_the_output_at_vvv"
+    "tests/integration/test_device_lock.py::test_lock_relock_unlock_unlock_is_idempotent"
+    "tests/integration/test_device_lock.py::test_check_mode_tasks_predict_and_send_nothing"
+    "tests/integration/test_device_lock.py::test_a_check_mode_play_only_reads"
+    "tests/integration/test_device_lock.py::test_diff_shows_the_holders_before_and_after"
+    "tests/integration/test_device_lock.py::test_two_users_contend_and_the_second_gets_the_device_after_the_release"
+    "tests/integration/test_device_lock.py::test_bad_input_gives_one_actionable_line_and_leaves_nothing_behind"
+    "tests/integration/test_device_lock.py::test_no_secret_in_the_output_at_vvv"
+    tests/integration/test_config_element.py  # config_element, config_commit, config_element_info
+    # the progress lines through 2.18's display and ansible-runner's events; Python warnings at every verbosity
+    tests/integration/test_progress.py
+    tests/integration/test_transport.py
+    # the role, its entry points and the lease lookup; signals and cancellation (2.18's own handlers); module_defaults
+    tests/integration/test_lock_session.py
+    tests/integration/test_lock_session_defaults.py
+    tests/integration/test_lock_session_molecule.py
+    # the role's flow table: every play keyword and control-flow feature of ansible-core around a session
+    tests/integration/test_lock_session_flow.py
+    tests/integration/test_attack_round2.py
+    "tests/integration/test_attack_control_flow.py::test_a_users_helper_named_release_yml_is_the_users"
+    "tests/integration/test_attack_control_flow.py::test_meta_end_role_in_a_rescue_gives_the_lock_back"
+    "tests/integration/test_attack_control_flow.py::test_meta_end_role_in_a_handler_flushed_in_the_session"
+    "tests/integration/test_attack_control_flow.py::test_entry_points_interleaved"
+    # the refusals: the session_tasks lookup reading tasks files as 2.18 loads them, and bad input refused before any
+    # request by the modules' validation (hostile hosts and API versions are our parser's: newest core only)
+    "tests/integration/test_attack_control_flow.py::test_the_end_host_check_reads_the_file_ansible_runs"
+    "tests/integration/test_attack_control_flow.py::test_meta_end_host_in_every_spelling_is_refused_before_the_lock"
+    tests/integration/test_bad_input.py
+    # the role on the etcd record, and the refusals that name another controller's run
+    "tests/integration/test_etcd.py::test_the_lock_session_role_works_on_the_etcd_record"
+    "tests/integration/test_etcd.py::test_a_device_held_on_one_controller_is_refused_on_another_naming_its_run"
+    "tests/integration/test_etcd.py::test_the_sbc_lock_held_on_one_controller_is_refused_on_another_naming_its_run"
+)
+# Inside the files chosen whole above, not run on 2.18 (each runs on the newest core in the main suite):
 #   - LONG: long by design, and what they test of ansible-core runs here in a shorter test:
 #     a one-minute session under 20 s tokens (re-authentication across token lifetimes runs in seconds in
 #     test_config_lock.py::test_the_lock_survives_token_expiry_under_every_reauthentication_switch and the
 #     keeper's renewal in tests/unit/plugins/plugin_utils/test_keeper.py); 20 concurrent plays of one account on
 #     one SBC (the 2-play variants run).
-#   - CORE_INDEPENDENT: what they test lies below the module and the plugins, in code that calls nothing of
-#     ansible-core: several controllers sharing etcd, etcd down or restarted, a controller killed (the etcd
-#     record's own logic; the role on the etcd record and the refusals naming another controller's run do
-#     run here); hostile hosts and API versions, other spellings of one device (our parser; other bad input
-#     runs here); every wording of a device's answers and every re-authentication mode (one of each runs
-#     here); the lease directory's defences (file handling of our own); and the emulator's smoke tests.
-COMPAT_TESTS=(tests/unit tests/integration)
+#   - CORE_INDEPENDENT: hostile hosts and API versions (our parser; the other bad input runs here).
 LONG=(
     "tests/integration/test_lock_session.py::test_a_session_longer_than_the_token_keeps_its_lock"
     "tests/integration/test_lock_session.py::test_concurrent_plays_on_one_sbc_never_hold_it_together[20-shared]"
 )
 CORE_INDEPENDENT=(
-    "tests/integration/test_etcd_concurrency.py"
-    "tests/integration/test_etcd.py::test_two_controllers_take_turns_never_together_and_hand_over_quickly"
-    "tests/integration/test_etcd.py::test_four_controllers_on_overlapping_devices_never_work_on_one_device_together"
-    "tests/integration/test_etcd.py::test_a_controller_killed_outright_is_recovered_within_the_ttl"
-    "tests/integration/test_etcd.py::test_etcd_unreachable_from_the_holder_longer_than_the_ttl_is_logged_and_the_next_lock_task_fails_lock_lost"
-    "tests/integration/test_etcd.py::test_etcd_down_longer_than_the_ttl_while_held_is_logged_and_nothing_is_lost"
-    "tests/integration/test_etcd.py::test_etcd_restarted_within_the_ttl_while_held_changes_nothing"
-    "tests/integration/test_etcd.py::test_the_same_play_runs_on_both_backends_and_its_cost_is_reported"
     "tests/integration/test_bad_input.py::test_hostile_hosts_are_refused_before_any_request"
     "tests/integration/test_bad_input.py::test_hostile_api_versions_are_refused_before_any_request"
-    "tests/integration/test_identity.py::test_two_runs_of_one_account_exclude_each_other_however_the_device_is_spelled"
-    "tests/integration/test_identity.py::test_adopting_a_lock_a_gone_run_left_asks_the_device"
-    "tests/integration/test_identity.py::test_a_session_longer_than_the_token_keeps_the_lock_under_every_reauthentication"
-    "tests/integration/test_identity.py::test_a_release_never_takes_the_lock_under_every_423_text"
-    "tests/integration/test_config_lock.py::test_every_423_shape_and_text_is_understood"
-    "tests/integration/test_device_lock.py::test_every_lock_foreign_status_is_waited_for_then_reported"
-    "tests/integration/test_lease_dir.py"
 )
 # KNOWN TO FAIL on ansible-core 2.18: not run here, and printed as such on every run (the CI check turns each
 # into a warning in pytest's summary); docs/development.md, "Compatibility", says why each one is here.
@@ -135,12 +164,13 @@ trap 'rm -rf "$WORK"' EXIT
 args=("$@")
 if (( ${#args[@]} == 0 )); then
     args=("${COMPAT_TESTS[@]}")
+    say "run on $CORE: tests/unit and the integration tests COMPAT_TESTS names; the rest of tests/integration runs on the newest core only (docs/development.md, Compatibility)"
     for test in "${LONG[@]}"; do
         say "not run on $CORE (long; runs on the newest core in the main suite): $test"
         args+=(--deselect "$test")
     done
     for test in "${CORE_INDEPENDENT[@]}"; do
-        say "not run on $CORE (calls nothing of ansible-core; runs on the newest core in the main suite): $test"
+        say "not run on $CORE (our own parser, calls nothing of ansible-core; runs on the newest core in the main suite): $test"
         args+=(--deselect "$test")
     done
     for test in "${KNOWN_FAILURES[@]}"; do

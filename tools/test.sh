@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole suite in one pytest run (`make test` and .ci/run): emulator conformance, unit,
 # integration and the ecosystem checks under tests/. Assumes tools/bootstrap.sh has run.
-# pytest-xdist with work stealing: tests/checks/ is collected first, so the slowest check
-# (ansible-test sanity) starts at once on one worker while the others share everything else.
+# pytest-xdist with work stealing: each worker gets one contiguous part of the tests, and tests/conftest.py
+# puts the longest ones (the checks, the oldest-core run, ...) at the heads of those parts, spread over the
+# workers, so that they start at once, side by side, while the rest is shared and stolen around them.
 #
 # Two workers per core (at most 8): most tests wait on the emulator's sockets and timers, not on
 # the CPU, so on 2 cores 4 workers finish the suite in about two thirds of the time 2 workers take

@@ -2,10 +2,10 @@
 
 meta/runtime.yml says ``requires_ansible: '>=2.18.0'``; .venv runs the newest core (2.21). tools/compat.sh
 makes .venv/core2.18 (ansible-core 2.18 at its newest patch, pinned in tests/requirements-core2.18.txt) and
-runs tests/unit and the integration tests that exercise ansible-core with it (the script lists and prints what
-it leaves to the main run), on their own pytest-xdist workers, while this check occupies one worker of the main
-run. It fails when any of those tests fails, when the plays would not run 2.18's ansible-playbook, or when
-requires_ansible no longer names the core tested here.
+runs with it tests/unit and a representative set of the integration tests, each chosen for a part of ansible-core it
+runs (COMPAT_TESTS in the script, with its reasons; the rest runs on the newest core only), on their own pytest-xdist
+workers, while this check occupies one worker of the main run. It fails when any of those tests fails, when the
+plays would not run 2.18's ansible-playbook, or when requires_ansible no longer names the core tested here.
 The tests tools/compat.sh lists as known to fail on that core are not run, and each becomes a warning here.
 """
 
@@ -33,8 +33,9 @@ def _oldest_claimed() -> str:
     return "%s.%s" % match.groups()
 
 
-# a deadline, not a duration: 1,175 s seen on a loaded machine with the control-flow tests; CI's own limit is 90 minutes
-@pytest.mark.timeout(2700)
+# a deadline, not a duration: 1,175 s seen on a loaded machine when every integration test ran here, 1,690 s with the
+# representative set at a load of 12-20 (a new 2.18 venv included); CI's limit is 90 minutes
+@pytest.mark.timeout(4200)
 def test_unit_and_integration_tests_pass_on_the_oldest_claimed_ansible_core():
     oldest = _oldest_claimed()
     requirements = ROOT / "tests" / f"requirements-core{oldest}.txt"
@@ -46,7 +47,7 @@ def test_unit_and_integration_tests_pass_on_the_oldest_claimed_ansible_core():
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_", "ANSIBLE_"))}
     env["NO_COLOR"] = "1"
     proc = subprocess.run([str(ROOT / "tools" / "compat.sh")], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=2600, check=False)
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=4000, check=False)
     output = proc.stdout
     # What ran: printed by tools/compat.sh before the tests, so it is there even when they fail.
     header = "\n".join(line for line in output.splitlines() if line.startswith("compat: "))

@@ -256,14 +256,21 @@ def test_sessions_listing_shows_fingerprints_and_idle(emulator):
 # The scenarios wait for sessions to idle out; they run at the same time, each on its own SDM instance.
 
 
+#: Seconds of idleness after which the scenarios' provisioner and monitor sessions are gone: long enough that a
+#: session used every half second stays alive on a loaded 2-core machine (1 s broke there).
+IDLE_TIMEOUT = 4
+
+
 def idle_timeout_scenario(emu, inst):
     """A session idle longer than its group's timeout is gone (401); use keeps it alive; 0 = never (admin)."""
     busy, idle, admin = (cc.sdm_login(emu, user, inst=inst) for user in ("prov1", "monitor", "admin"))
     probe = functools.partial(cc.sdm, emu, "GET", "/rest/v1.3/admin/serverInfo", inst=inst)
-    time.sleep(0.6)
-    assert probe(cookie=busy).status_code == 200
-    time.sleep(0.7)
-    assert probe(cookie=busy).status_code == 200
+    # the busy session is used every half second for longer than IDLE_TIMEOUT (a gap of IDLE_TIMEOUT between two of
+    # its requests would need a request that takes 3.5 s); the idle one is then older than IDLE_TIMEOUT
+    began = time.monotonic()
+    while time.monotonic() - began < IDLE_TIMEOUT + 1:
+        time.sleep(0.5)
+        assert probe(cookie=busy).status_code == 200
     assert_401(probe(cookie=idle))
     assert probe(cookie=admin).status_code == 200
     assert sorted(s["user"] for s in emu.sdm_sessions(inst)) == ["admin", "prov1"]
@@ -274,7 +281,7 @@ def idle_lock_lifetime_scenario(emu, inst, lifetime):
     cc.set_switches(emu, {"sdm.lock_lifetime": lifetime}, instance=inst)
     cookie = cc.sdm_login(emu, "prov1", inst=inst)
     assert cc.sdm_action(emu, cookie, "ID1", "Lock", inst=inst).status_code == 204
-    time.sleep(1.2)
+    time.sleep(IDLE_TIMEOUT + 1)
     assert_401(cc.sdm(emu, "GET", "/rest/v1.3/admin/serverInfo", cookie=cookie, inst=inst))
     events = cc.audit(emu, inst)
     if lifetime == "survive":
@@ -286,10 +293,10 @@ def idle_lock_lifetime_scenario(emu, inst, lifetime):
 
 @pytest.fixture(scope="module")
 def idle_outcomes(tmp_path_factory):
-    """Run the idle scenarios at once on an emulator whose provisioners and monitors idle out after 1 s."""
+    """Run the idle scenarios at once on an emulator whose provisioners and monitors idle out after IDLE_TIMEOUT s."""
     workdir = tmp_path_factory.mktemp("idle")
     config = workdir / "config.json"
-    config.write_text(json.dumps({"sdm": {"idle_timeouts": {"administrators": 0, "provisioners": 1, "monitors": 1}}}))
+    config.write_text(json.dumps({"sdm": {"idle_timeouts": {"administrators": 0, "provisioners": IDLE_TIMEOUT, "monitors": IDLE_TIMEOUT}}}))
     with cc.start_emulator(workdir, "--config", str(config), "--sdm-instances", "3") as emu:
         emu.reset()
         yield cc.run_concurrently({

@@ -16,7 +16,7 @@ BENCH_ARGS ?=
 .PHONY: help bootstrap check test test-quick demo bench sanity units lint importer build clean distclean
 
 help:
-	@echo "make check       the edit loop, a few minutes: unit tests + layout, ansible-lint, pep8/pylint/validate-modules on your change (tools/check.sh; CHECK_ALL=1: everything)"
+	@echo "make check       the edit loop, a few minutes: unit tests + layout, ansible-lint, pep8/pylint/validate-modules/import on your change (tools/check.sh; CHECK_ALL=1: everything)"
 	@echo "make test        bootstrap, then the whole suite in one pytest run (tests/: emulator, unit, integration, checks)"
 	@echo "make test-quick  the same without the slow ecosystem checks (pytest -m 'not checks')"
 	@echo "make demo        bootstrap, then start the emulator and run examples/demo.yml against it"

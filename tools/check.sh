@@ -4,7 +4,8 @@
 #
 #   units   pytest on tests/unit and tests/checks/test_layout.py (the limits every file under plugins/ meets)
 #   lint    ansible-lint (production profile, .ansible-lint) on the change's YAML files, and antsibull-changelog lint
-#   sanity  ansible-test sanity pep8, pylint and validate-modules (tools/sanity.sh) on the Python files changed since
+#   sanity  ansible-test sanity pep8, pylint, validate-modules and import (every module_utils file must import without
+#           requests or defusedxml; 2-8 s per Python) (tools/sanity.sh) on the Python files changed since
 #           the branch left its base (CHECK_BASE, else the branch's upstream, else main or origin/main) or not yet
 #           committed, and on every module (a module_utils change reaches them all).
 #           CHECK_ALL=1, or no base found: sanity and ansible-lint on the whole collection.
@@ -34,7 +35,7 @@ changed_files() {
         | while IFS= read -r f; do [[ -f "$f" ]] && printf '%s\n' "$f"; done
 }
 
-sanity_args=(--test pep8 --test pylint --test validate-modules)
+sanity_args=(--test pep8 --test pylint --test validate-modules --test import)
 lint_args=()  # ansible-lint's own choice: the whole checkout
 scope=all
 if [[ "${CHECK_ALL:-0}" != 1 ]] && git rev-parse --is-inside-work-tree >/dev/null 2>&1 && files="$(changed_files)"; then
@@ -45,10 +46,10 @@ if [[ "${CHECK_ALL:-0}" != 1 ]] && git rev-parse --is-inside-work-tree >/dev/nul
     # every module too: validate-modules holds a module's documentation to its argument spec, which lives in
     # module_utils, so any change may reach them (and they are five small files for pep8 and pylint)
     mapfile -t targets < <({ printf '%s\n' "$files" | grep -E '\.py$' || true; git ls-files 'plugins/modules/*.py'; } | sort -u)
-    say "sanity: pep8, pylint and validate-modules on ${#targets[@]} file(s): the change's Python files and the modules"
+    say "sanity: pep8, pylint, validate-modules and import on ${#targets[@]} file(s): the change's Python files and the modules"
     sanity_args+=("${targets[@]}")
 else
-    say "sanity and lint: pep8, pylint, validate-modules and ansible-lint on the whole collection"
+    say "sanity and lint: pep8, pylint, validate-modules, import and ansible-lint on the whole collection"
 fi
 
 run_job() {  # NAME COMMAND...: in the background, output in $LOGS/NAME.log, "exit-code seconds" in $LOGS/NAME.rc

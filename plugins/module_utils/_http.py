@@ -37,8 +37,7 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http_de
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http_errors import answer_error, body_error, transport_error
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http_pool import NoTimeLeft, TlsAdapter
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import HAS_DEFUSEDXML, Redactor, one_line
-# tls_context and prepare_tls are part of this file's interface: callers set up TLS through it
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._tls import prepare_tls, tls_context  # noqa: F401
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._tls import tls_context
 
 #: The largest answer read from a device; its REST APIs answer lock calls in a few kB.
 MAX_ANSWER = 1024 * 1024

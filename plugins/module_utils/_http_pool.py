@@ -94,3 +94,7 @@ if HAS_REQUESTS:
             conn.cert_reqs = 'CERT_REQUIRED' if verify else 'CERT_NONE'
             conn.ca_certs = None
             conn.ca_cert_dir = None
+else:
+    # importable without requests (ansible-test's import check, a controller without it): HttpClient
+    # reports the missing library before anything here is used
+    NoTimeLeft = HttpsConnection = HttpsPool = TlsAdapter = None

@@ -27,7 +27,8 @@ from ansible.utils.display import Display
 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_BAD_INPUT, OracleError
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._endpoint import Endpoint
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import HttpClient, prepare_tls
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._http import HttpClient
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._tls import prepare_tls
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import Redactor
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import MEMBER_ENV, RUN_ID_ENV, Run, prepare_run_key
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_open import prepare_backend

@@ -86,7 +86,7 @@ def _imported(path):
     tree = ast.parse(path.read_text(encoding='utf-8'))
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module and '.provisioning.plugins.' in node.module:
-            kind, _, name = node.module.rpartition('.plugins.')[2].partition('.')
+            kind, name = (node.module.rpartition('.plugins.')[2].split('.', 1) + [''])[:2]
             # "from ...module_utils import _proc" names the files in its list
             for name in [name] if name else [alias.name for alias in node.names]:
                 yield PLUGINS / kind / (name + '.py')

@@ -133,12 +133,17 @@ def settle(runner):
     wait_until(lambda: not lease_files(runner) and not keepers(runner.lease_dir), 30)
 
 
+#: the sockets that keep the "closed" ports of inventories bound (and refusing) until this test process ends
+_CLOSED_PORTS = []
+
+
 def inventory(runner, emu, text):
     """An inventory file from ``text``, where {sbc1}, {sbc2} and {closed} are an SBC's address and a closed port."""
     probe = socket.socket()
     probe.bind(('127.0.0.1', 0))
     closed = probe.getsockname()[1]
-    probe.close()  # nothing listens there any more: SSH to it is refused at once
+    # bound and never listening: SSH to it is refused at once, and no other test's server can take the port
+    _CLOSED_PORTS.append(probe)
     path = runner.workdir / 'inventory.ini'
     runner.workdir.mkdir(parents=True, exist_ok=True)
     path.write_text(text.format(sbc1=emu.sbc_host('sbc1'), sbc2=emu.sbc_host('sbc2'), closed=closed))

@@ -74,16 +74,16 @@ def test_a_ca_file_that_is_not_pem_is_bad_input_with_what_to_do(tmp_path):
 
 def test_preparing_never_fails_and_builds_what_the_environment_names(tmp_path):
     path = ca_file(tmp_path)
-    _http.prepare_tls({'SBC_CA_PATH': path, 'SDM_CA_PATH': str(tmp_path / 'missing.pem')})
+    _tls.prepare_tls({'SBC_CA_PATH': path, 'SDM_CA_PATH': str(tmp_path / 'missing.pem')})
     assert any(key[1:2] == (os.path.abspath(path),) for key in _tls._CONTEXTS)
 
 
 def test_preparing_loads_the_system_trust_store_only_where_a_product_has_no_ca_file(tmp_path, monkeypatch):
     path = ca_file(tmp_path)
     monkeypatch.setattr(_tls, '_CONTEXTS', {})
-    _http.prepare_tls({'SBC_CA_PATH': path, 'SDM_CA_PATH': path})
+    _tls.prepare_tls({'SBC_CA_PATH': path, 'SDM_CA_PATH': path})
     assert (True,) not in _tls._CONTEXTS and len(_tls._CONTEXTS) == 1
-    _http.prepare_tls({'SBC_CA_PATH': path})
+    _tls.prepare_tls({'SBC_CA_PATH': path})
     assert (True,) in _tls._CONTEXTS
 
 
@@ -283,11 +283,13 @@ def test_retries_of_an_idempotent_call_end_at_the_deadline_with_the_last_answer(
     assert 2 < busy.requests < 100 and all(seconds <= 2.1 for seconds in sleeps)
 
 
+@pytest.fixture
 def refused_port():
-    probe = socket.create_server(('127.0.0.1', 0))
-    port = probe.getsockname()[1]
+    """A port that refuses connections for the whole test: bound, never listening, so no other test can take it."""
+    probe = socket.socket()
+    probe.bind(('127.0.0.1', 0))
+    yield probe.getsockname()[1]
     probe.close()
-    return port
 
 
 def count_connection_attempts(monkeypatch):
@@ -302,10 +304,10 @@ def count_connection_attempts(monkeypatch):
 
 
 @pytest.mark.parametrize('idempotent', [True, False])
-def test_a_refused_connection_is_retried_whatever_the_call(monkeypatch, idempotent):
+def test_a_refused_connection_is_retried_whatever_the_call(monkeypatch, refused_port, idempotent):
     attempts = count_connection_attempts(monkeypatch)
     sleeps = []
-    client = HttpClient(Endpoint('127.0.0.1', refused_port()), 'SBC', timeout=5, retries=3, sleep=sleeps.append)
+    client = HttpClient(Endpoint('127.0.0.1', refused_port), 'SBC', timeout=5, retries=3, sleep=sleeps.append)
     error = failure(lambda: client.request('POST', 'rest/v1.2/configuration/lock', idempotent=idempotent))
     assert error.reason == 'network' and error.msg.startswith('connection to 127.0.0.1:') and 'refused' in error.msg, error.msg
     assert len(attempts) == 4  # the request never left: always safe to send again

@@ -66,7 +66,8 @@ def test_an_expired_auth_token_signs_in_again_once(monkeypatch):
             return {'token': 'tok-%d' % state['signed_in']}
         if state['refused'] == 0:
             state['refused'] += 1
-            raise etcd_exceptions.Etcd3Exception('{"error": "etcdserver: invalid auth token"}', 'invalid auth token')
+            detail = '{"error": "etcdserver: invalid auth token"}'  # etcd's answer, as the gateway sends it
+            raise etcd_exceptions.Etcd3Exception(detail, 'invalid auth token')
         return {'ok': True}
 
     gate, (client,) = gateway(monkeypatch, answers, username='root')

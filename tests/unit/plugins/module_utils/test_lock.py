@@ -50,7 +50,7 @@ def test_a_host_without_callbacks_is_silent_and_a_check_run_watches_nothing():
 
 def test_backoff_settles_at_its_cap():
     delays = backoff_delays(first=0.1, cap=1.0, jitter=0.0)
-    assert [round(next(delays), 2) for _ in range(6)] == [0.1, 0.2, 0.4, 0.8, 1.0, 1.0]
+    assert [round(next(delays), 2) for _round in range(6)] == [0.1, 0.2, 0.4, 0.8, 1.0, 1.0]
 
 
 def test_a_waiter_reports_and_stops_at_its_deadline():

@@ -45,17 +45,10 @@ _value:
   elements: dict
 '''
 
-from ansible.errors import AnsibleFilterError
-
+from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._filter import ansible_filter
 from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._lock_session import LockSessionError, close_session
 
-
-def lock_session_closed(stack, session):
-    """``stack`` without ``session``."""
-    try:
-        return close_session(stack, session)
-    except LockSessionError as exc:
-        raise AnsibleFilterError(str(exc))
+lock_session_closed = ansible_filter(close_session, LockSessionError)
 
 
 class FilterModule(object):

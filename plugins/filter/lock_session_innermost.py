@@ -43,17 +43,10 @@ _value:
   type: dict
 '''
 
-from ansible.errors import AnsibleFilterError
-
+from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._filter import ansible_filter
 from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._lock_session import LockSessionError, innermost_session
 
-
-def lock_session_innermost(stack, target):
-    """The innermost open session of ``target``, or ``{}``."""
-    try:
-        return innermost_session(stack, target)
-    except LockSessionError as exc:
-        raise AnsibleFilterError(str(exc))
+lock_session_innermost = ansible_filter(innermost_session, LockSessionError)
 
 
 class FilterModule(object):

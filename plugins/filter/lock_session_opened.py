@@ -61,17 +61,10 @@ _value:
   elements: dict
 '''
 
-from ansible.errors import AnsibleFilterError
-
+from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._filter import ansible_filter
 from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._lock_session import LockSessionError, open_session
 
-
-def lock_session_opened(stack, take, target, tasks_file=''):
-    """``stack`` with the session ``take`` opened on top."""
-    try:
-        return open_session(stack, take, target, tasks_file)
-    except LockSessionError as exc:
-        raise AnsibleFilterError(str(exc))
+lock_session_opened = ansible_filter(open_session, LockSessionError)
 
 
 class FilterModule(object):

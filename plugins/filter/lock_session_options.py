@@ -45,17 +45,10 @@ _value:
   type: dict
 '''
 
-from ansible.errors import AnsibleFilterError
-
+from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._filter import ansible_filter
 from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._lock_session import LockSessionError, module_options
 
-
-def lock_session_options(settings, omit=None):
-    """The options of ``settings`` that are set (neither null nor ``omit``)."""
-    try:
-        return module_options(settings, omit)
-    except LockSessionError as exc:
-        raise AnsibleFilterError(str(exc))
+lock_session_options = ansible_filter(module_options, LockSessionError)
 
 
 class FilterModule(object):

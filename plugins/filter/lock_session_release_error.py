@@ -59,17 +59,10 @@ _value:
   type: str
 '''
 
-from ansible.errors import AnsibleFilterError
-
+from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._filter import ansible_filter
 from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._lock_session import LockSessionError, release_error
 
-
-def lock_session_release_error(result, target, retries):
-    """The message of a release that failed with ``result``."""
-    try:
-        return release_error(result, target, retries)
-    except LockSessionError as exc:
-        raise AnsibleFilterError(str(exc))
+lock_session_release_error = ansible_filter(release_error, LockSessionError)
 
 
 class FilterModule(object):

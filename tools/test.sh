@@ -9,7 +9,8 @@
 # the CPU, so on 2 cores 4 workers finish the suite in about two thirds of the time 2 workers take
 # (docs/development.md, Timings).
 #
-# Usage: tools/test.sh [pytest arguments]   (PYTEST_WORKERS=N sets the worker count; 0 = no xdist)
+# Usage: tools/test.sh [pytest arguments]   (PYTEST_WORKERS=N sets the worker count; 0 = no xdist;
+#        CPU_REPORT=DIR writes each test's CPU seconds there)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -18,4 +19,9 @@ if [[ -z "$workers" ]]; then
     cores="$(nproc 2>/dev/null || echo 2)"
     workers=$(( cores * 2 > 8 ? 8 : cores * 2 ))
 fi
-exec "$ROOT/.venv/bin/pytest" -n "$workers" --dist worksteal "$@"
+# CPU_REPORT=DIR: also measure the CPU each test costs (tests/cpu_report.py; `python -m tests.cpu_report DIR` prints it)
+report=()
+if [[ -n "${CPU_REPORT:-}" ]]; then
+    report=(-p tests.cpu_report)
+fi
+exec "$ROOT/.venv/bin/pytest" -n "$workers" --dist worksteal "${report[@]}" "$@"

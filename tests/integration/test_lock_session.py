@@ -175,6 +175,7 @@ def test_the_session_variable_is_gone_after_release(ansible, emulator, tmp_path)
     play = ansible.run(str(playbook))
     assert play.returncode != 0
     assert 'no lock is held by this run: it was released' in play.stdout, play
+    assert 'session_lock' in play.stdout, play  # the lookup behind lock_session_lock says it failed
     assert_no_secret(play.output, emulator.secrets()['tokens'])
     assert_clean(emulator, [ansible])
 

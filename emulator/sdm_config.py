@@ -203,7 +203,9 @@ class ConfigStaging:
         rows = [c.public(k[1], k[0]) for k, c in self.staged.get((session.user, device["id"]), {}).items()]
         flat = self.switches["sdm.config_list_shape"] == "flat"
         item = "changedConfigElements" if flat else "configurationChange"
-        return self.reply(request, "configurationChanges", "".join(xmlio.tag(item, xmlio.fields(r)) for r in rows), {item: rows})
+        # JSON keeps the 9.0.1 name whatever the XML shape, as JSON lists are plain arrays since 8.2.5
+        return self.reply(request, "configurationChanges", "".join(xmlio.tag(item, xmlio.fields(r)) for r in rows),
+                          {"changedConfigElements": rows})
 
     # ----------------------------------------------------------------- staging
 
@@ -326,7 +328,7 @@ class ConfigStaging:
     def config_state(self, device_id):
         """Return the device configuration as the control API shows it: versions and elements (JSON shape)."""
         saved, active = self.versions_of(device_id)
-        return {"device": device_id, "version": saved, "active_version": active,
+        return {"device": device_id, "version": saved, "active_version": active, "pushing": device_id in self.pushing,
                 "elements": [elements.element_json(e) for e in self.config_of(device_id).values()]}
 
     def seed_device_config(self, device_id, raw_elements):

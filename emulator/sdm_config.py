@@ -31,8 +31,8 @@ class Change:
         return {"name": name, "operation": self.operation, "timestamp": self.timestamp, "elementTypePath": type_path}
 
 
-class ConfigStaging:
-    """The ``configuration/deviceConfigs/{id}/...`` routes and ``loadConfig``."""
+class ConfigReads:
+    """The device configurations and staging areas, and the reading ``configuration/deviceConfigs/{id}/...`` routes."""
 
     def reset_config(self):
         """Forget every configuration change: devices back to their seed, nothing staged, nothing loaded."""
@@ -207,7 +207,9 @@ class ConfigStaging:
         return self.reply(request, "configurationChanges", "".join(xmlio.tag(item, xmlio.fields(r)) for r in rows),
                           {"changedConfigElements": rows})
 
-    # ----------------------------------------------------------------- staging
+
+class ConfigStaging(ConfigReads):
+    """The staging routes (add / update / delete / discard), ``loadConfig``, and the control API's provisioning views."""
 
     def stage(self, user, device_id, key, element):
         """Record ``element`` (None = deleted) as ``user``'s staged state of the top-level element ``key``."""

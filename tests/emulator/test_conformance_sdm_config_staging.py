@@ -182,8 +182,8 @@ def test_audit_of_staging(emulator):
     sc.staged_ok(emulator, cookie, "delete", "realmConfig", {"id": "access"})
     cc.assert_sdm_error(sc.stage(emulator, cookie, "add", "mediaPolicy", {"name": "m1"}), 400)
     events = cc.audit(emulator, "sdm1")
-    assert [(e["event"], e["cause"], e["name"]) for e in events] == [("stage", "add", "m1"), ("stage", "update", "core"),
-                                                                    ("stage", "delete", "access")]
+    expected = [("stage", "add", "m1"), ("stage", "update", "core"), ("stage", "delete", "access")]
+    assert [(e["event"], e["cause"], e["name"]) for e in events] == expected
     sid = cookie.split("=", 1)[1]
     assert all(e["resource"] == "config:ID1" and e["holder"] == {"kind": "user", "user": "prov1", "id": cc.fingerprint(sid)}
                for e in events)

@@ -10,7 +10,7 @@ A config file (YAML or JSON) may override any part; what it leaves out keeps the
       users: {prov1: {password: x, group: provisioners}}
       versions: [v1.0, v1.1, v1.2, v1.3]
       idle_timeouts: {administrators: 0, provisioners: 1800, monitors: 1800}
-      devices: [{id: ID1, name: sbc-a, ip: 192.0.2.1, nfId: ID101, nfName: nf-a, groupId: ID201}]
+      devices: [{id: ID1, name: sbc-a, ip: 192.0.2.1, nfId: ID101, nfName: nf-a, groupId: ID201, sbc: sbc1}]
     switches: {sbc.relock_same_token: "423"}
 """
 
@@ -95,6 +95,8 @@ def _complete_device(raw):
     for field in ("id", "name", "ip", "nfId", "nfName", "groupId"):
         if not isinstance(device.get(field), str) or not device[field]:
             raise ConfigError("every SDM device needs a non-empty string %r: %r" % (field, raw))
+    if "sbc" in device and device["sbc"] is not None and not isinstance(device["sbc"], str):
+        raise ConfigError("an SDM device's sbc is the name of an SBC instance (sbc1, ...) or null: %r" % (raw,))
     device.setdefault("key", "%s_%s" % (device["name"], device["ip"]))
     device.setdefault("parentGroupId", DEFAULT_PARENT_GROUP)
     device.setdefault("platformInfo", "Acme Packet 6300")

@@ -7,6 +7,7 @@ import time
 from aiohttp import web
 
 from . import switches as switch_table
+from .rest import ApiError
 from .state import FaultError, log
 
 SBC_HOLDER_KINDS = ("acli", "gui", "sdm")
@@ -223,6 +224,43 @@ class ControlApi:
         inst = self.instance(request, "sdm")
         return reply(list(inst.devices.values()))
 
+    # ----------------------------------------------------------------- SDM provisioning
+
+    async def sdm_config(self, request):
+        inst = self.instance(request, "sdm")
+        return reply(inst.config_state(self.sdm_device(request, inst)))
+
+    async def sdm_seed_config(self, request):
+        inst = self.instance(request, "sdm")
+        device_id = self.sdm_device(request, inst)
+        data = await self.body(request)
+        if not isinstance(data.get("elements"), list):
+            raise ControlError(400, "body needs {\"elements\": [configElement, ...]}")
+        try:
+            inst.seed_device_config(device_id, data["elements"])
+        except ApiError as exc:
+            raise ControlError(400, exc.text) from None
+        return reply(inst.config_state(device_id))
+
+    async def sdm_changes(self, request):
+        inst = self.instance(request, "sdm")
+        return reply(inst.changes_state(self.sdm_device(request, inst)))
+
+    async def sdm_arm_push_failure(self, request):
+        inst = self.instance(request, "sdm")
+        device_id = self.sdm_device(request, inst)
+        data = await self.body(request)
+        try:
+            entry = inst.arm_push_failure(device_id, data.get("step", "validation"), data.get("message"), int(data.get("count", 1)))
+        except (TypeError, ValueError) as exc:
+            raise ControlError(400, "step must be lock/validation/save/activate and count an integer >= 0: %s" % exc) from None
+        return reply(dict(entry, device=device_id))
+
+    async def sdm_clear_push_failures(self, request):
+        inst = self.instance(request, "sdm")
+        device_id = self.sdm_device(request, inst)
+        return reply({"device": device_id, "cleared": inst.clear_push_failures(device_id)})
+
     def routes(self):
         """Return the control API's routes."""
         return [
@@ -248,6 +286,11 @@ class ControlApi:
             web.get("/sdm/{inst}/sessions", self.sdm_sessions),
             web.post("/sdm/{inst}/expire-sessions", self.sdm_expire_sessions),
             web.get("/sdm/{inst}/devices", self.sdm_devices),
+            web.get("/sdm/{inst}/devices/{id}/config", self.sdm_config),
+            web.put("/sdm/{inst}/devices/{id}/config", self.sdm_seed_config),
+            web.get("/sdm/{inst}/devices/{id}/changes", self.sdm_changes),
+            web.post("/sdm/{inst}/devices/{id}/push-failure", self.sdm_arm_push_failure),
+            web.delete("/sdm/{inst}/devices/{id}/push-failure", self.sdm_clear_push_failures),
         ]
 
 

@@ -137,8 +137,8 @@ class SbcInstance:
     def _audit(self, event, holder, cause, **extra):
         self.hub.audit.record("sbc", self.name, "configuration", event, holder.public(), cause, **extra)
 
-    def take_lock(self, kind, user):
-        """Control API: take the lock as an ``acli``, ``gui`` or ``sdm`` holder.
+    def take_lock(self, kind, user, cause="control"):
+        """Take the lock as an ``acli``, ``gui`` or ``sdm`` holder (the control API, or an SDM push with cause ``sdm-push``).
 
         Returns ``"taken"``, ``"held"`` (someone holds it already) or ``"not-shared"`` (with
         ``sbc.acli_shares_lock=off`` such holders work beside the REST lock and take nothing).
@@ -148,14 +148,14 @@ class SbcInstance:
         if self.lock is not None:
             return "held"
         self.lock = Holder(kind, user)
-        self._audit("grant", self.lock, "control")
+        self._audit("grant", self.lock, cause)
         return "taken"
 
-    def force_release(self):
-        """Control API: release whatever holds the lock (cause ``forced``). Returns the old holder or None."""
+    def force_release(self, cause="forced"):
+        """Release whatever holds the lock (control API: cause ``forced``; an SDM push: ``sdm-push``). Returns the old holder or None."""
         holder, self.lock = self.lock, None
         if holder is not None:
-            self._audit("release", holder, "forced")
+            self._audit("release", holder, cause)
         return holder
 
     def lock_state(self):

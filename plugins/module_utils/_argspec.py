@@ -132,3 +132,34 @@ CONFIG_ELEMENT_INFO_SPEC = _CONFIG_BASE_SPEC.merge(ArgumentSpec(dict(
     element_type=dict(type='str', required=True),
     filters=dict(type='dict', default={}),
 )))
+
+
+# -- the SDM provisioning modules (device_config_element, device_config_element_info, device_config_push) -----
+
+_DEVICE_CONFIG_BASE_SPEC = connection_spec('SDM', api_version_default='v1.3').merge(LEASE_SPEC, ArgumentSpec(
+    dict(
+        device_id=dict(type='str'),
+        device=dict(type='str'),
+    ),
+    mutually_exclusive=[('device_id', 'device')],
+))
+
+DEVICE_CONFIG_ELEMENT_SPEC = _DEVICE_CONFIG_BASE_SPEC.merge(ArgumentSpec(dict(
+    element_type=dict(type='str', required=True),
+    attributes=dict(type='dict', default={}),
+    key_attributes=dict(type='list', elements='str', no_log=False),
+    state=dict(type='str', default='present', choices=['present', 'absent']),
+)))
+
+DEVICE_CONFIG_PUSH_SPEC = _DEVICE_CONFIG_BASE_SPEC.merge(ArgumentSpec(dict(
+    state=dict(type='str', default='pushed', choices=['pushed', 'discarded']),
+    push_type=dict(type='str', default='save_activate', choices=['save_activate', 'save', 'activate']),
+    only_if_changed=dict(type='bool', default=True),
+    include_foreign_changes=dict(type='bool', default=False),
+    push_timeout=dict(type='float', default=600.0),
+)))
+
+DEVICE_CONFIG_ELEMENT_INFO_SPEC = _DEVICE_CONFIG_BASE_SPEC.merge(ArgumentSpec(dict(
+    element_type=dict(type='str', required=True),
+    filters=dict(type='dict', default={}),
+)))

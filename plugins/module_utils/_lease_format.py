@@ -21,6 +21,7 @@ __metaclass__ = type
 import json
 import time
 
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_config_work import valid_work
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_checks import (
     expect,
     is_number,
@@ -42,10 +43,10 @@ class Lease:
     which of its inventory hosts hold it, when, and for the SBC the token and its expiry."""
 
     FIELDS = ('product', 'endpoint', 'resource', 'user', 'taken_at', 'token', 'issued_at', 'expires_at', 'api_version',
-              'proof', 'holders', 'changed_under_lock')
+              'proof', 'holders', 'changed_under_lock', 'sdm_work')
 
     def __init__(self, product, endpoint, resource, user, run, taken_at=None, token=None, issued_at=None, expires_at=None,
-                 api_version=None, proof=None, holders=None, changed_under_lock=False):
+                 api_version=None, proof=None, holders=None, changed_under_lock=False, sdm_work=None):
         self.product = product
         self.endpoint = endpoint
         self.resource = resource
@@ -60,6 +61,8 @@ class Lease:
         self.holders = list(holders or [])
         #: a config_element task of this run changed the SBC configuration under this lock since the last commit
         self.changed_under_lock = bool(changed_under_lock)
+        #: what device_config_* tasks of this run did on an SDM device under this lock (_device_config_work), None before
+        self.sdm_work = sdm_work
 
     @property
     def key(self):
@@ -104,6 +107,7 @@ class Lease:
         expect(isinstance(holders, list) and len(holders) <= 10000 and all(isinstance(name, str) and len(name) <= 255 for name in holders),
                'holders is not a list of host names')
         expect(optional(data.get('changed_under_lock'), lambda value: isinstance(value, bool)), 'changed_under_lock is not a boolean')
+        expect(optional(data.get('sdm_work'), valid_work), 'sdm_work is not a record of staged changes')
         kwargs = dict((name, data.get(name)) for name in cls.FIELDS)
         return cls(run=Run.from_dict(data.get('run')), **kwargs)
 

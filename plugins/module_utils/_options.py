@@ -306,3 +306,20 @@ class SdmLockOptions(LockOptions):
         self.group = group_from_params(params)
         if not (self.device_ids or self.devices or self.group):
             raise _bad('give one of device_id, device or group: which SDM devices to lock')
+
+
+class SdmTaskOptions(LockOptions):
+    """The options of a task that works under a device lock (``device_config_*``): the SDM connection, the lease options,
+    and at most one device, by ``device_id`` or ``device`` (none: the one device this run holds on that SDM)."""
+
+    product = 'sdm'
+
+    def __init__(self, params, redactor):
+        self._redactor = redactor
+        params = dict(params, state='locked', wait_timeout=0.0)
+        super(SdmTaskOptions, self).__init__(params, connection_from_params(params, 'SDM', SDM_PORT, redactor))
+        self.device_ids = device_ids_from_params(params) if params.get('device_id') is not None else []
+        self.devices = [params['device']] if params.get('device') else []
+        if self.device_ids and self.devices:
+            raise _bad('give device_id or device, not both')
+        self.group = None

@@ -23,6 +23,8 @@ DONE = 'done'
 REFUSED = 'refused'
 
 _JSON = {'Content-Type': 'application/json', 'Accept': 'application/json'}
+#: The provisioning calls speak XML, the form of Oracle's examples in every release.
+_XML = {'Content-Type': 'application/xml', 'Accept': 'application/xml'}
 _DEVICE_FIELDS = ('id', 'name', 'ip', 'key', 'nfId', 'nfName', 'parentGroupId', 'groupId')
 #: "locked by user prov2", "held by 'prov2'": the SDM does not document naming the holder; some texts may.
 _HOLDER_RE = re.compile(r"(?:locked|held|owned)\s+by\s+(?:the\s+)?(?:user\s+)?['\"]?([\w.@-]+)", re.I)
@@ -157,6 +159,20 @@ class SdmClient:
             self._sign_in_again()
         elif response.status_code != 200:
             raise self.http.error_for(response, 'keeping the session alive')
+
+    def call(self, method, tail, body=None, idempotent=False, **kwargs):
+        """One XML request on ``rest/{version}/tail`` with the session (signed in first when needed); a 401 means the
+        session ended and nothing was done, so the user signs in again once and it is asked again."""
+        if not self.logged_in:
+            self.login()
+        data = body.encode('utf-8') if body is not None else None
+        for attempt in (1, 2):
+            headers = dict(_XML, Cookie='JSESSIONID=%s' % self._cookie)
+            response = self.http.request(method, self._path(tail), idempotent=idempotent, data=data, headers=headers, **kwargs)
+            if response.status_code != 401 or attempt == 2:
+                return response
+            self._sign_in_again()
+        return response
 
     def devices(self):
         """Every device the user may see, as dicts with at least ``id`` (and ``name``, ``ip``, ``key`` where given)."""

@@ -1,0 +1,144 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the oracle_comms.provisioning collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This file is for internal use by the oracle_comms.provisioning collection only.
+# It may change, or be removed, at any time, without notice.
+
+"""The bodies of ``device_config_element`` (one element staged on the SDM: add, update, delete) and ``device_config_element_info``."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_diff import (
+    ADD,
+    DELETE,
+    UPDATE,
+    diff_of,
+    differing,
+    key_of,
+    loose_names,
+    normalized,
+    plan,
+)
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_config import task_with
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_config_work import record_staged
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._endpoint import shown
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_BAD_INPUT, OracleError
+
+
+def sdm_element_type(params):
+    """The ``element_type`` option: a top-level type path of the SDM (camelCase, e.g. realmConfig)."""
+    element_type = params.get('element_type')
+    if not isinstance(element_type, str) or not element_type.strip():
+        raise OracleError('element_type is not set: name the SDM element type, e.g. realmConfig', REASON_BAD_INPUT)
+    element_type = element_type.strip()
+    if '/' in element_type:
+        raise OracleError('element_type %s is a sub-element path; give its top-level element type (%s) instead: its sub-elements '
+                          'are kept as they are' % (shown(element_type, 80), shown(element_type.split('/')[0], 60)), REASON_BAD_INPUT)
+    return element_type
+
+
+def _check_known(meta, attributes, where):
+    unknown = [name for name in attributes if name not in meta.attributes]
+    if unknown:
+        raise OracleError('%s has no attribute %s according to %s (the SDM names attributes in camelCase); attributes of %s: %s'
+                          % (meta.element_type, ', '.join(unknown), where, meta.element_type, ', '.join(meta.attributes)), REASON_BAD_INPUT)
+
+
+def _current(config, element_type, key, meta):
+    """The element ``key`` names, as the SDM shows it (SdmElement), or None."""
+    found = [element for element in config.elements(element_type) if not differing(element.attributes, key, meta)]
+    if len(found) > 1:
+        raise OracleError('%d %s elements on %s match %s; give key_attributes that identify one element'
+                          % (len(found), element_type, config.where, ', '.join('%s=%s' % item for item in sorted(key.items()))),
+                          REASON_BAD_INPUT)
+    return found[0] if found else None
+
+
+def _decide(config, element_type, key, desired, state, meta):
+    current = _current(config, element_type, key, meta)
+    action, body, after = plan(current.attributes if current else None, desired, key, state, meta)
+    return current, action, body, after
+
+
+def _stage(config, element_type, key, action, body, current):
+    """Send the staged change; the element as the SDM answers it, or None."""
+    if action == ADD:
+        try:
+            return config.add(element_type, body)
+        except OracleError as exc:
+            if not exc.retryable:
+                raise
+            # the answer was lost: under this run's device lock nobody else stages, so the element found now is this add
+            found = _current(config, element_type, key, None)
+            if found is None:
+                raise
+            return found
+    if action == UPDATE:
+        return config.update(element_type, body, current.children)
+    config.delete(element_type, key)
+    return None
+
+
+def _stage_element(task, params):
+    host = task.host
+    element_type = sdm_element_type(params)
+    desired = normalized(params.get('attributes') or {})
+    state = params.get('state') or 'present'
+    given_keys = [name.strip() for name in (params.get('key_attributes') or []) if name and name.strip()]
+    if state == 'present' and not desired:
+        raise OracleError('attributes is empty: give at least the key attributes of the %s element' % element_type, REASON_BAD_INPUT)
+    with task.held() as (lease, config):
+        meta = None
+        if not given_keys:
+            meta = config.metadata(element_type)
+            _check_known(meta, desired, config.where)
+        singleton = bool(meta and meta.singleton and not given_keys)
+        key = key_of(element_type, [] if singleton else (given_keys or list(meta.keys)), desired, singleton=singleton)
+        current, action, body, after = _decide(config, element_type, key, desired, state, meta)
+        if action == UPDATE and meta is None and loose_names(current.attributes, desired):
+            # only the metadata can tell "Enabled" from "enabled" as one boolean value, or as two strings
+            meta = config.metadata(element_type)
+            action, body, after = plan(current.attributes, desired, key, state, meta)
+        if action is not None and not host.check_mode:
+            if task.begin_work(lease, config):
+                # the SDM's copy was just brought in line with the device: decide on what it holds now
+                current, action, body, after = _decide(config, element_type, key, desired, state, meta)
+            if action is not None:
+                answered = _stage(config, element_type, key, action, body, current)
+                if action != DELETE and answered is not None and answered.attributes:
+                    after = answered.attributes
+                if record_staged(lease.sdm_work, element_type, key):
+                    task.save(lease)
+    result = dict(changed=action is not None, element_type=element_type, key=key, state=state, action=action,
+                  element=after if after is not None else {}, device_id=task.device_id)
+    if host.diff:
+        result['diff'] = diff_of(current.attributes if current else None, after)
+    return result
+
+
+def stage_element(params, host, redactor):
+    """What ``device_config_element`` does with validated ``params``: its result.
+
+    The element is compared with what the SDM shows for the device (the values as the metadata types them) and
+    staged only when it differs; nothing reaches the device until ``device_config_push``. The first change of the
+    run on a device starts the SDM's provisioning session (``loadConfig``) and notes what was staged before.
+    """
+    return task_with(_stage_element, params, host, redactor)
+
+
+def _read_elements(task, params):
+    element_type = sdm_element_type(params)
+    filters = normalized(params.get('filters') or {})
+    config = task.config()
+    elements = [element.attributes for element in config.elements(element_type) if not differing(element.attributes, filters)]
+    return dict(changed=False, element_type=element_type, elements=elements, device_id=task.device_id)
+
+
+def read_elements(params, host, redactor):
+    """What ``device_config_element_info`` does with validated ``params``: the elements of a type the SDM shows for the
+    device (staged changes of this user as the SDM applies them to its reads), those matching ``filters``."""
+    return task_with(_read_elements, params, host, redactor)

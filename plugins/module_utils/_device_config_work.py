@@ -1,0 +1,114 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the oracle_comms.provisioning collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This file is for internal use by the oracle_comms.provisioning collection only.
+# It may change, or be removed, at any time, without notice.
+
+"""The record, kept in a device lock's lease, of what this run staged on the SDM, and which staged changes are whose.
+
+An SDM keeps one staging area per user and device, shared by every job of that user: a change found there that
+this run did not stage (or that was there before this run staged anything) is someone else's. Pure functions.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+#: Longest record kept: a lease stays small (MAX_LEASE_BYTES), and no play stages this many elements on one device.
+MAX_ENTRIES = 2000
+_SHAPES = (None, 'flat', 'wrapped')
+_SPLIT = re.compile(r'[,;\s]+')
+
+
+def new_work(shape, before):
+    """The record of a run that starts to stage on a device: ``before`` are the changes the staging area held already."""
+    return {'staged': [], 'before': [_mark(change) for change in before], 'shape': shape, 'saved': False}
+
+
+def _mark(change):
+    return {'name': change.get('name', ''), 'elementTypePath': change.get('elementTypePath') or ''}
+
+
+def _is_text(value):
+    return isinstance(value, str) and len(value) <= 4096
+
+
+def valid_work(work):
+    """Whether ``work`` is a record this module writes (a lease never carries anything else)."""
+    if not isinstance(work, dict) or set(work) != {'staged', 'before', 'shape', 'saved'}:
+        return False
+    staged, before = work['staged'], work['before']
+    if not (isinstance(staged, list) and isinstance(before, list) and len(staged) + len(before) <= MAX_ENTRIES):
+        return False
+    for entry in staged:
+        if not (isinstance(entry, list) and len(entry) == 2 and _is_text(entry[0]) and isinstance(entry[1], dict)
+                and all(_is_text(name) and _is_text(value) for name, value in entry[1].items())):
+            return False
+    return (all(isinstance(mark, dict) and set(mark) == {'name', 'elementTypePath'} and all(_is_text(v) for v in mark.values())
+                for mark in before)
+            and work['shape'] in _SHAPES and isinstance(work['saved'], bool))
+
+
+def record_staged(work, element_type, key):
+    """Note in ``work`` that this run staged a change of the element ``key`` (its key attributes) of ``element_type``;
+    True when the record changed."""
+    entry = [element_type, dict(key)]
+    if entry in work['staged']:
+        return False
+    if len(work['staged']) + len(work['before']) >= MAX_ENTRIES:
+        raise ValueError('more than %d staged elements on one device' % MAX_ENTRIES)
+    work['staged'].append(entry)
+    return True
+
+
+def names_element(change, element_type, key):
+    """Whether the staged change ``change`` (as configurationChanges lists it) is of the element ``key`` of ``element_type``.
+
+    Oracle shows the name of a change (its element's key value) and, where the SDM gives it, its type path; a type
+    with several key attributes is named by their values (in whatever order and separator), a singleton by its type.
+    """
+    path = change.get('elementTypePath') or ''
+    if path and path != element_type:
+        return False
+    name = (change.get('name') or '').strip()
+    values = [value for value in key.values()]
+    if not values:
+        return name in ('', element_type) or (not path and name == element_type)
+    if len(values) == 1:
+        return name == values[0]
+    return sorted(part for part in _SPLIT.split(name) if part) == sorted(values)
+
+
+def _same_mark(change, mark):
+    path, other = change.get('elementTypePath') or '', mark['elementTypePath']
+    return change.get('name', '') == mark['name'] and (not path or not other or path == other)
+
+
+def sort_changes(changes, work):
+    """``(ours, foreign)``: the pending ``changes`` this run staged, and the others (staged before this run began on the
+    device, even where this run changed the same element since, or by anyone else)."""
+    ours, foreign = [], []
+    for change in changes:
+        mine = work is not None and not any(_same_mark(change, mark) for mark in work['before']) and any(
+            names_element(change, element_type, key) for element_type, key in work['staged'])
+        (ours if mine else foreign).append(change)
+    return ours, foreign
+
+
+def keep_pending(work, changes):
+    """Forget the staged entries of ``work`` that ``changes`` (what is pending now) no longer hold."""
+    work['staged'] = [[element_type, key] for element_type, key in work['staged']
+                      if any(names_element(change, element_type, key) for change in changes)]
+    work['before'] = [mark for mark in work['before'] if any(_same_mark(change, mark) for change in changes)]
+
+
+def shown_changes(changes, limit=10):
+    """A short text naming ``changes`` for a message."""
+    words = ['%s %s%s' % (change.get('operation') or 'changed', change.get('elementTypePath') + ' ' if change.get('elementTypePath') else '',
+                         change.get('name') or '?') for change in changes[:limit]]
+    more = len(changes) - limit
+    return ', '.join(words) + (' and %d more' % more if more > 0 else '')

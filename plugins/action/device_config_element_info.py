@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._argspec import DEVICE_CONFIG_ELEMENT_INFO_SPEC
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_config_element_task import read_elements
-from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._action import LockAction
+from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._action import DeviceConfigAction
 
 
-class ActionModule(LockAction):
+class ActionModule(DeviceConfigAction):
     MODULE = 'oracle_comms.provisioning.device_config_element_info'
     SPEC = DEVICE_CONFIG_ELEMENT_INFO_SPEC
     BODY = staticmethod(read_elements)

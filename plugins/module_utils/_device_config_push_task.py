@@ -88,9 +88,22 @@ def _failure(task, config, push_type, result):
     said = ' (the SDM says: %s)' % shown(words, 300) if words else ''
     if failed and failed[0] == 'isLockSuccess':
         return _lock_refused(task, config, said)
-    steps = ', '.join(dict(_STEPS).get(name, name) for name in failed) or 'the push (status %s)' % (result.get('status') or result.get('_status'))
-    return OracleError('the %s push to %s failed at %s%s; fix what it names and push again: the changes this run staged stay staged'
-                       % (PUSH_TYPES[push_type], config.where, steps, said or ' and the SDM gives no words of why'), REASON_CONFIG_FAILED)
+    http = result.get('_status', 200)
+    steps = ', '.join(dict(_STEPS).get(name, name) for name in failed) or (
+        'the push (HTTP status %s)' % http if http not in (200, 201) else 'the push (status %s)' % (result.get('status') or 'none'))
+    if saved_only(result):
+        then = ('the changes were saved on the device but not activated: once fixed, activate them with push_type=activate '
+                '(only_if_changed=false in a later run)')
+    else:
+        then = 'fix what it names and push again: what was not pushed stays staged'
+    return OracleError('the %s push to %s failed at %s%s; %s' % (PUSH_TYPES[push_type], config.where, steps,
+                                                               said or ' and the SDM gives no words of why', then), REASON_CONFIG_FAILED)
+
+
+def saved_only(result):
+    """Whether a failed push saved the changes on the device and only their activation failed."""
+    return (result.get('isSaveConfigSuccess', '').strip().lower() in _OK_STATUS
+            and result.get('isActivateConfigSuccess', '').strip().lower() in _FAILED)
 
 
 def _discard(task, params, lease, config, pending):
@@ -114,7 +127,8 @@ def _push(task, params):
     host = task.host
     state, push_type = params.get('state') or 'pushed', params.get('push_type') or 'save_activate'
     only_if_changed = params.get('only_if_changed', True)
-    timeout = params.get('push_timeout') or 600.0
+    timeout = params.get('push_timeout')
+    timeout = 600.0 if timeout is None else timeout
     if timeout <= 0:
         raise OracleError('push_timeout must be a positive number of seconds', REASON_BAD_INPUT)
     with task.held() as (lease, config):
@@ -137,13 +151,14 @@ def _push(task, params):
             return dict(base, changed=False, pushed=[])
         if host.check_mode:
             return dict(base, changed=True)
-        result = config.push(push_type, timeout)
-        status = result.pop('_status', None)
-        if push_failed(dict(result, _status=status or 200)):
+        answer = config.push(push_type, timeout)
+        result = dict((name, value) for name, value in answer.items() if name != '_status')
+        if push_failed(answer):
             if work is not None:
                 keep_pending(work, config.changes())
+                work['saved'] = work['saved'] or saved_only(result)
                 task.save(lease)
-            error = _failure(task, config, push_type, result)
+            error = _failure(task, config, push_type, answer)
             error.detail = dict(error.detail or {}, save_activate_result=result, device_id=config.device_id)
             raise error
         if work is not None:

@@ -12,6 +12,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._endpoint import path_segment
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import (
     REASON_BAD_INPUT,
@@ -33,6 +35,8 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sdm_con
 )
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import describe_body, one_line, parse_xml
 
+#: A refusal that speaks of the device lock ("only the user that applied the lock", "device is locked by"); not "blockTime".
+_LOCK_WORDS = re.compile(r'\block(?:ed|s)?\b', re.I)
 #: The push types Oracle's SDM knows (its SOAP twin: saveAndActivateConfig, saveConfig, activateConfig).
 PUSH_TYPES = {'save_activate': 'SaveActivateConfig', 'save': 'SaveConfig', 'activate': 'ActivateConfig'}
 
@@ -62,7 +66,7 @@ class SdmConfig:
         """One OracleError for a refused provisioning call: the SDM's own words, and what to do."""
         status = response.status_code
         said = self._said(response)
-        if status in (403, 409, 423) or 'lock' in said.lower():
+        if status in (403, 409, 423) or _LOCK_WORDS.search(said):
             return OracleError('%s on %s was refused (%d)%s; the device lock is held by another user, or the session lost it: '
                                'lock the device again' % (action, self.where, status, said), REASON_LOCK_HELD, status)
         if status == 400:

@@ -177,18 +177,15 @@ def parse_metadata(root, element_type):
         return None
     names, keys, types, enums = [], [], {}, {}
     for row in rows:
-        wrapped = _children(row, 'attributeMetadata')
-        for one in wrapped or [row]:
-            name = _text(one, 'name')
-            if not name:
-                continue
-            names.append(name)
-            if (_text(one, 'key') or '').lower() in _TRUE:
-                keys.append(name)
-            types[name] = (_text(one, 'valueType') or '').lower()
-            values = [(child.text or '').strip() for field in _ENUM_FIELDS for child in _children(one, field) if (child.text or '').strip()]
-            if values:
-                enums[name] = values
+        name = _text(row, 'name')
+        names.append(name)
+        if (_text(row, 'key') or '').lower() in _TRUE:
+            keys.append(name)
+        types[name] = (_text(row, 'valueType') or '').lower()
+        values = [(node.text or '').strip() for field in _ENUM_FIELDS for child in _children(row, field)
+                  for node in (list(child) or [child]) if (node.text or '').strip()]
+        if values:
+            enums[name] = values
     single = any((_text(root, field) or '').lower() in _TRUE for field in _SINGLE_FIELDS)
     return ElementMeta(element_type, names, keys, singleton=single or not keys, types=types, enums=enums)
 
@@ -217,5 +214,7 @@ def parse_result(root):
     if root is None:
         return {}
     node = root if _local(root.tag) == 'saveActivateResult' else next(
-        (child for child in root.iter() if _local(child.tag) == 'saveActivateResult'), root)
+        (child for child in root.iter() if _local(child.tag) == 'saveActivateResult'), None)
+    if node is None:
+        return {}
     return dict((_local(child.tag), (child.text or '').strip()) for child in node if len(child) == 0)

@@ -35,6 +35,7 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_o
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lock import LockHost
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._run_task import task_result
 from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._keeper import ensure_keeper
+from ansible_collections.oracle_comms.provisioning.plugins.plugin_utils._lock_session import innermost_session
 
 
 _VALIDATORS = {}
@@ -157,12 +158,16 @@ class LockAction(ActionBase):
             environment = list(self._task.environment or [])
             environment.append({RUN_ID_ENV: Run.current().ident, MEMBER_ENV: member})
             self._task.environment = environment
-            result.update(self._execute_module(module_name=self.MODULE, module_args=self._task.args, task_vars=task_vars))
+            result.update(self._execute_module(module_name=self.MODULE, module_args=self.task_args(task_vars), task_vars=task_vars))
             return censor_secrets(result)
         self._apply_task_environment()
-        task = InProcessTask(self.MODULE, self.SPEC, self._task.args, bool(self._task.check_mode), bool(self._task.diff), member)
+        task = InProcessTask(self.MODULE, self.SPEC, self.task_args(task_vars), bool(self._task.check_mode), bool(self._task.diff), member)
         result.update(task.run(self.BODY))
         return result
+
+    def task_args(self, task_vars):
+        """The module arguments of the task (what the action plugin of a module may add to them)."""
+        return self._task.args
 
     def _apply_task_environment(self):
         """Make the task's ``environment:`` visible to the options' environment fallbacks, as for a real module.
@@ -173,3 +178,19 @@ class LockAction(ActionBase):
             values = self._templar.template(entry)
             if isinstance(values, dict):
                 os.environ.update((str(name), str(value)) for name, value in values.items() if value is not None)
+
+
+class DeviceConfigAction(LockAction):
+    """Action plugin of an SDM provisioning module (device_config_*)."""
+
+    def task_args(self, task_vars):
+        """The task's arguments; in check mode, a task that names no device gets the one device of the innermost session of
+        the lock_session role, if it has exactly one: a check run takes no lock, so no lease can say which device it is."""
+        args = self._task.args
+        if not self._task.check_mode or args.get('device_id') or args.get('device'):
+            return args
+        session = innermost_session((task_vars or {}).get('__lock_session_stack') or [], 'sdm')
+        device_ids = session.get('device_ids')
+        if isinstance(device_ids, list) and len(device_ids) == 1 and isinstance(device_ids[0], str):
+            return dict(args, device_id=device_ids[0])
+        return args

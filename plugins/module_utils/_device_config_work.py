@@ -18,9 +18,9 @@ __metaclass__ = type
 
 import re
 
-#: Longest record kept: a lease stays small (MAX_LEASE_BYTES), and no play stages this many elements on one device.
-MAX_ENTRIES = 2000
-_SHAPES = (None, 'flat', 'wrapped')
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_BAD_INPUT, OracleError
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_format import MAX_WORK_ENTRIES
+
 _SPLIT = re.compile(r'[,;\s]+')
 
 
@@ -33,34 +33,15 @@ def _mark(change):
     return {'name': change.get('name', ''), 'elementTypePath': change.get('elementTypePath') or ''}
 
 
-def _is_text(value):
-    return isinstance(value, str) and len(value) <= 4096
-
-
-def valid_work(work):
-    """Whether ``work`` is a record this module writes (a lease never carries anything else)."""
-    if not isinstance(work, dict) or set(work) != {'staged', 'before', 'shape', 'saved'}:
-        return False
-    staged, before = work['staged'], work['before']
-    if not (isinstance(staged, list) and isinstance(before, list) and len(staged) + len(before) <= MAX_ENTRIES):
-        return False
-    for entry in staged:
-        if not (isinstance(entry, list) and len(entry) == 2 and _is_text(entry[0]) and isinstance(entry[1], dict)
-                and all(_is_text(name) and _is_text(value) for name, value in entry[1].items())):
-            return False
-    return (all(isinstance(mark, dict) and set(mark) == {'name', 'elementTypePath'} and all(_is_text(v) for v in mark.values())
-                for mark in before)
-            and work['shape'] in _SHAPES and isinstance(work['saved'], bool))
-
-
 def record_staged(work, element_type, key):
     """Note in ``work`` that this run staged a change of the element ``key`` (its key attributes) of ``element_type``;
     True when the record changed."""
     entry = [element_type, dict(key)]
     if entry in work['staged']:
         return False
-    if len(work['staged']) + len(work['before']) >= MAX_ENTRIES:
-        raise ValueError('more than %d staged elements on one device' % MAX_ENTRIES)
+    if len(work['staged']) + len(work['before']) >= MAX_WORK_ENTRIES:
+        raise OracleError('this run staged changes of %d elements on one device already, the most one lock records; push them, '
+                          'then go on' % MAX_WORK_ENTRIES, REASON_BAD_INPUT)
     work['staged'].append(entry)
     return True
 

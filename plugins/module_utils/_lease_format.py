@@ -21,7 +21,6 @@ __metaclass__ = type
 import json
 import time
 
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_config_work import valid_work
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_checks import (
     expect,
     is_number,
@@ -36,6 +35,30 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_r
 FORMAT = 2
 #: A lease is a few hundred bytes; anything much larger is not one of ours.
 MAX_LEASE_BYTES = 64 * 1024
+#: Most elements a device lock's record of staged changes names (``sdm_work``): no play stages this many on one device.
+MAX_WORK_ENTRIES = 2000
+
+
+def _short_text(value):
+    return isinstance(value, str) and len(value) <= 4096
+
+
+def valid_work(work):
+    """Whether ``work`` is a record of staged changes as the SDM provisioning modules write it into a device lock's lease:
+    ``staged`` ([element type, {key attribute: value}] pairs), ``before`` ({name, elementTypePath} of changes staged
+    before the run's first), the SDM's list ``shape`` and whether a save awaits activation (``saved``)."""
+    if not isinstance(work, dict) or set(work) != {'staged', 'before', 'shape', 'saved'}:
+        return False
+    staged, before = work['staged'], work['before']
+    if not (isinstance(staged, list) and isinstance(before, list) and len(staged) + len(before) <= MAX_WORK_ENTRIES):
+        return False
+    for entry in staged:
+        if not (isinstance(entry, list) and len(entry) == 2 and _short_text(entry[0]) and isinstance(entry[1], dict)
+                and all(_short_text(name) and _short_text(value) for name, value in entry[1].items())):
+            return False
+    return (all(isinstance(mark, dict) and set(mark) == {'name', 'elementTypePath'} and all(_short_text(v) for v in mark.values())
+                for mark in before)
+            and work['shape'] in (None, 'flat', 'wrapped') and isinstance(work['saved'], bool))
 
 
 class Lease:

@@ -51,7 +51,7 @@ options:
     default: save_activate
   only_if_changed:
     description:
-      - Push only when changes this run staged are pending (for V(activate): when a save of this run is not activated yet).
+      - Push only when changes this run staged are pending (for V(activate), when a save of this run is not activated yet).
       - Set V(false) to push whatever is pending (changes staged another way, for example with C(ansible.builtin.uri)),
         or nothing, as the SDM does with an empty push.
     type: bool
@@ -63,7 +63,7 @@ options:
     default: false
   push_timeout:
     description:
-      - Seconds the push may take: the SDM answers only once the device has saved and activated.
+      - Seconds the push may take; the SDM answers only once the device has saved and activated.
     type: float
     default: 600
 attributes:
@@ -78,7 +78,7 @@ notes:
     P(oracle_comms.provisioning.device_config_element#module)). Without one it fails with reason V(not_locked).
   - The staged changes of other SDM users are not visible to this user; whether a push applies them as well is the SDM's
     choice, and a device lock of this run keeps them from staging meanwhile.
-  - A push is never repeated when its answer is lost: the task then fails (reason V(network)) and the changes may or may
+  - A push is never repeated when its answer is lost; the task then fails (reason V(network)) and the changes may or may
     not be on the device; look at the staged changes (a later run of this module) before pushing again.
 seealso:
   - module: oracle_comms.provisioning.device_config_element

@@ -64,10 +64,11 @@ FLOORS = {
     'lease record': ('_lease', '_lease_checks', '_lease_run', '_lease_proof', '_lease_format', '_lease_key', '_lease_record',
                      '_local_files', '_lease_file', '_lease_etcd', '_lease_etcd_gateway', '_lease_etcd_guard',
                      '_lease_etcd_liveness', '_lease_open'),
-    'device APIs': ('_token', '_lock_words', '_sbc', '_sdm', '_sbc_config', '_sbc_config_xml'),
+    'device APIs': ('_token', '_lock_words', '_sbc', '_sdm', '_sbc_config', '_sbc_config_xml', '_sdm_config', '_sdm_config_xml'),
     'lock core': ('_lock', '_lock_protocol', '_lock_results', '_sdm_targets', '_same_user_warning', '_config_lock',
                   '_config_release', '_device_lock', '_device_release'),
-    'configuration modules': ('_config_element', '_config_diff', '_config_element_task', '_config_commit_task', '_config_info_task'),
+    'configuration modules': ('_config_element', '_config_diff', '_config_element_task', '_config_commit_task', '_config_info_task',
+                              '_device_config', '_device_config_work', '_device_config_element_task', '_device_config_push_task'),
 }
 ORDER = list(FLOORS) + ['adapters']
 UTILS = sorted(list((PLUGINS / 'module_utils').glob('_*.py')) + list((PLUGINS / 'plugin_utils').glob('_*.py')))

@@ -40,13 +40,15 @@ class Outcome:
 
 
 def run_steps(ansible, steps, lock=('ID1',), unlock=True, check=False, diff=False, verbosity=0, inventory=None,
-              host='localhost', extra=None, env=None, playbook=STEPS):
+              host='localhost', extra=None, env=None, playbook=STEPS, args=()):
     out_dir = ansible.workdir / 'out'
     out_dir.mkdir(parents=True, exist_ok=True)
-    extra_vars = {'steps': list(steps), 'lock': list(lock), 'unlock': unlock, 'out_dir': str(out_dir)}
+    extra_vars = {'lock': list(lock), 'unlock': unlock, 'out_dir': str(out_dir)}
+    if steps is not None:
+        extra_vars['steps'] = list(steps)
     extra_vars.update(extra or {})
     play = ansible.run(playbook, extra_vars=extra_vars, check=check, diff=diff, verbosity=verbosity,
-                       inventory=inventory, env=env)
+                       inventory=inventory, env=env, args=args)
     path = out_dir / ('%s.json' % host)
     data = json.loads(path.read_text()) if path.exists() else None
     if path.exists():
@@ -627,4 +629,272 @@ def test_bad_push_input_fails_in_one_line_with_a_reason_and_pushes_nothing(ansib
     assert result.get('failed'), out
     assert result.get('reason') and '\n' not in result.get('msg', ''), 'no reason or several lines: %r' % out
     assert not pushes(emulator), out
+    assert_clean(emulator)
+
+
+# --------------------------------------------------------------------------------------------- secrets, runs, hosts
+
+def test_no_secret_at_vvvv_in_success_and_failure(ansible, emulator):
+    """Promise: never a token, cookie or password in a task, a result or a log, at any verbosity (also on failures)."""
+    hand_stage(emulator, 'add', element(id='foreign-1'))
+    emulator.control('POST', '/sdm/sdm1/devices/ID1/push-failure', json={'step': 'validation', 'message': 'no', 'count': 1})
+    log = ansible.workdir / 'ansible.log'
+    out = run_steps(ansible, [
+        {'kind': 'element', 'name': 'mine', 'attributes': realm('mine-1')},
+        {'kind': 'element', 'name': 'bad', 'attributes': realm('mine-2', nope='x')},
+        {'kind': 'info', 'name': 'info'},
+        {'kind': 'push', 'name': 'refused'},
+        {'kind': 'push', 'name': 'failed', 'include_foreign_changes': True},
+        {'kind': 'push', 'name': 'pushed', 'include_foreign_changes': True},
+        {'kind': 'push', 'name': 'discarded', 'state': 'discarded'},
+    ], verbosity=4, env={'ANSIBLE_LOG_PATH': str(log)})
+    assert out['failed'].get('reason') == 'config_failed' and out['pushed'].get('changed') is True, out
+    text = out.play.output + (log.read_text() if log.exists() else '') + json.dumps(out.data)
+    secrets = emulator.secrets()
+    secrets = secrets['sessions'] + secrets['tokens'] + ['prov1-secret']
+    assert_no_secret(text, secrets)
+    assert_clean(emulator)
+
+
+def test_add_then_delete_in_one_run_pushes_nothing(ansible, emulator):
+    """Promise: only_if_changed pushes only when changes this run staged are pending (add then delete leaves none)."""
+    out = run_steps(ansible, [
+        {'kind': 'element', 'name': 'add', 'attributes': realm('mine-1')},
+        {'kind': 'element', 'name': 'delete', 'attributes': realm('mine-1'), 'state': 'absent'},
+        {'kind': 'push', 'name': 'push'},
+    ])
+    assert out['add'].get('changed') and out['delete'].get('changed'), out
+    assert not out['push'].get('failed') and out['push'].get('changed') is False, out
+    assert not pushes(emulator), 'an empty push was sent: %r' % out
+    assert_clean(emulator)
+
+
+@pytest.mark.parametrize('switches', ['read_staged_device', 'default'])
+def test_the_same_element_twice_in_a_run_before_the_push(ansible, emulator, switches):
+    """Promise: idempotent: the same element task twice before the push does not fail (the second stages nothing or the
+    same again), and the push then sends it once."""
+    emulator.set_switches(SWITCH_SETS[switches])
+    out = run_steps(ansible, [
+        {'kind': 'element', 'name': 'add', 'attributes': realm('mine-1', description='x')},
+        {'kind': 'element', 'name': 'add again', 'attributes': realm('mine-1', description='x')},
+        {'kind': 'element', 'name': 'update', 'attributes': realm('core', description='y')},
+        {'kind': 'element', 'name': 'update again', 'attributes': realm('core', description='y')},
+        {'kind': 'push', 'name': 'push'},
+    ])
+    for name in ('add', 'add again', 'update', 'update again', 'push'):
+        assert not out[name].get('failed'), out
+    assert attrs(device_element(emulator, 'realmConfig', 'id', 'mine-1'))['description'] == 'x', out
+    assert attrs(device_element(emulator, 'realmConfig', 'id', 'core'))['description'] == 'y', out
+    assert len(pushes(emulator)) == 1
+    assert_clean(emulator)
+
+
+def test_load_config_that_discards_does_not_lose_this_runs_changes(ansible, emulator):
+    """Promise: what this run staged is pushed (an SDM whose loadConfig discards the staged changes must not lose the first
+    element when the second is staged)."""
+    emulator.set_switches({'sdm.load_config': 'discard'})
+    out = run_steps(ansible, [
+        {'kind': 'element', 'name': 'one', 'attributes': realm('mine-1')},
+        {'kind': 'element', 'name': 'two', 'element_type': 'mediaPolicy', 'attributes': {'name': 'mp-1'}},
+        {'kind': 'info', 'name': 'info'},
+        {'kind': 'push', 'name': 'two'},
+    ])
+    assert device_element(emulator, 'realmConfig', 'id', 'mine-1') and device_element(emulator, 'mediaPolicy', 'name', 'mp-1'), out
+    assert_clean(emulator)
+
+
+def test_a_later_run_that_adopts_the_lock_does_not_push_the_earlier_runs_changes_as_its_own(emulator, tmp_path):
+    """Promise: nothing pushed that this run did not stage: a run that adopts a device lock an earlier run left (release
+    on exit false) must not push the earlier run's staged changes as its own."""
+    from tests.integration.ansible_runner_util import PlaybookRunner
+    runner = PlaybookRunner(emulator, tmp_path, release_on_exit=False)
+    first = run_steps(runner, [{'kind': 'element', 'name': 'earlier', 'attributes': realm('earlier-1')}], unlock=False)
+    assert first['earlier'].get('changed') is True, first
+    assert emulator.sdm_locks() == {'ID1': 'prov1'}
+    second = run_steps(runner, [
+        {'kind': 'element', 'name': 'later', 'attributes': realm('later-1')},
+        {'kind': 'push', 'name': 'push'},
+    ])
+    assert second['push'].get('reason') == 'foreign_changes', 'the earlier run\'s change was pushed as this run\'s: %r' % second
+    assert device_element(emulator, 'realmConfig', 'id', 'earlier-1') is None, second
+    assert_clean(emulator)
+
+
+def test_a_later_run_that_adopts_the_lock_and_stages_nothing_pushes_nothing(emulator, tmp_path):
+    """Promise: only_if_changed: a re-run that stages nothing pushes nothing, also when it adopted the earlier run's lock."""
+    from tests.integration.ansible_runner_util import PlaybookRunner
+    runner = PlaybookRunner(emulator, tmp_path, release_on_exit=False)
+    first = run_steps(runner, [{'kind': 'element', 'name': 'earlier', 'attributes': realm('earlier-1')}], unlock=False)
+    assert first['earlier'].get('changed') is True, first
+    second = run_steps(runner, [{'kind': 'element', 'name': 'earlier', 'attributes': realm('earlier-1')},
+                                {'kind': 'push', 'name': 'push'}])
+    assert second['earlier'].get('changed') is False, second
+    assert not pushes(emulator), 'a run that staged nothing pushed: %r' % second
+    assert_clean(emulator)
+
+
+def two_host_inventory(ansible, hosts):
+    path = ansible.workdir / 'inventory.json'
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({'all': {'hosts': dict((name, {'ansible_connection': 'local', 'steps': steps})
+                                                       for name, steps in hosts.items())}}))
+    return str(path)
+
+
+@pytest.mark.parametrize('strategy', ['linear', 'free', 'serial'])
+def test_two_hosts_of_one_run_stage_on_one_device_and_push(ansible, emulator, strategy):
+    """Promises: hosts of one run share the device lock; what the run staged reaches the device, each push says exactly
+    what it pushed (together the pushes list every change once), no task fails, nothing stays locked."""
+    (ansible.workdir / 'leases').mkdir(mode=0o700, parents=True, exist_ok=True)
+    hosts = dict(('h%d' % n, [{'kind': 'element', 'name': 'mine', 'attributes': realm('realm-h%d' % n)},
+                              {'kind': 'push', 'name': 'push'}]) for n in (1, 2))
+    inventory = two_host_inventory(ansible, hosts)
+    extra = {'play_strategy': 'free' if strategy == 'free' else 'linear', 'play_serial': 1 if strategy == 'serial' else 0}
+    outs = {}
+    out = run_steps(ansible, None, inventory=inventory, extra=extra, playbook='attack_device_config/two_hosts.yml',
+                    host='h1', args=['--forks', '2'])
+    outs['h1'] = out
+    path = ansible.workdir / 'out' / 'h2.json'
+    outs['h2'] = type(out)(out.play, json.loads(path.read_text()) if path.exists() else None)
+    for host in ('h1', 'h2'):
+        for name in ('mine', 'push'):
+            assert not outs[host][name].get('failed'), (host, outs[host])
+    assert device_element(emulator, 'realmConfig', 'id', 'realm-h1') and device_element(emulator, 'realmConfig', 'id', 'realm-h2'), \
+        'staged %r, pushes %r; h1 %r; h2 %r' % (staged(emulator), [e.get('changes') for e in pushes(emulator)], outs['h1'], outs['h2'])
+    listed = sorted(c['name'] for host in ('h1', 'h2') for c in outs[host]['push'].get('pushed', []))
+    assert listed == ['realm-h1', 'realm-h2'], 'pushes listed %r: %r %r' % (listed, outs['h1'], outs['h2'])
+    assert_clean(emulator)
+
+
+# --------------------------------------------------------------------------------------------- push types, discard
+
+def test_save_then_activate_in_one_run(ansible, emulator):
+    """Promise: push_type save saves, activate activates what that save left; a second activate does nothing."""
+    out = run_steps(ansible, [
+        {'kind': 'element', 'name': 'mine', 'attributes': realm('mine-1')},
+        {'kind': 'push', 'name': 'save', 'push_type': 'save'},
+        {'kind': 'push', 'name': 'activate', 'push_type': 'activate'},
+        {'kind': 'push', 'name': 'activate again', 'push_type': 'activate'},
+    ])
+    assert out['save'].get('changed') and out['activate'].get('changed'), out
+    assert out['activate again'].get('changed') is False, out
+    config = emulator.control('GET', '/sdm/sdm1/devices/ID1/config')
+    assert config['version'] == config['active_version'] == 2, config
+    assert_clean(emulator)
+
+
+def test_save_on_an_sdm_that_only_saves_and_activates_fails_in_one_line(ansible, emulator):
+    """Promise: bad input / refused push type: one-line error with a reason, the changes stay staged, nothing locked."""
+    emulator.set_switches({'sdm.push_types': 'save_activate'})
+    out = run_steps(ansible, [
+        {'kind': 'element', 'name': 'mine', 'attributes': realm('mine-1')},
+        {'kind': 'push', 'name': 'save', 'push_type': 'save'},
+        {'kind': 'push', 'name': 'save_activate'},
+    ])
+    result = out['save']
+    assert result.get('failed') and result.get('reason') and '\n' not in result.get('msg', ''), out
+    assert out['save_activate'].get('changed') is True, 'the staged change was lost after the refused save: %r' % out
+    assert_clean(emulator)
+
+
+@pytest.mark.parametrize('switches', ['default', 'push_empty_400'])
+def test_push_with_nothing_staged_and_only_if_changed_false(ansible, emulator, switches):
+    """Promise: an empty push (only_if_changed false) does as the SDM does, or fails in one line with a reason; never a traceback."""
+    emulator.set_switches(SWITCH_SETS[switches])
+    out = run_steps(ansible, [{'kind': 'push', 'name': 'push', 'only_if_changed': False}])
+    result = out['push']
+    assert 'Traceback' not in out.play.output
+    if result.get('failed'):
+        assert result.get('reason') and '\n' not in result.get('msg', ''), out
+        assert result.get('reason') not in ('config_failed',), 'an empty push refused is not a failed validation: %r' % out
+    assert_clean(emulator)
+
+
+def test_discarded_lists_everything_and_check_mode_discards_nothing(ansible, emulator):
+    """Promise: state=discarded lists what it discards (this run's and foreign); check mode discards nothing."""
+    hand_stage(emulator, 'add', element(id='foreign-1'))
+    out = run_steps(ansible, [
+        {'kind': 'element', 'name': 'mine', 'attributes': realm('mine-1')},
+        {'kind': 'push', 'name': 'check discard', 'state': 'discarded', 'check_mode': True},
+        {'kind': 'push', 'name': 'discard', 'state': 'discarded'},
+        {'kind': 'push', 'name': 'discard again', 'state': 'discarded'},
+        {'kind': 'push', 'name': 'push', 'only_if_changed': True},
+    ])
+    assert sorted(c['name'] for c in out['check discard'].get('discarded', [])) == ['foreign-1', 'mine-1'], out
+    assert out['check discard'].get('changed') is True, out
+    assert sorted(c['name'] for c in out['discard'].get('discarded', [])) == ['foreign-1', 'mine-1'], out
+    assert out['discard again'].get('changed') is False, out
+    assert out['push'].get('changed') is False and not pushes(emulator), out
+    assert len(events(emulator, 'discard')) == 1, out
+    assert_clean(emulator)
+
+
+def test_this_runs_change_discarded_by_another_job_is_not_reported_pushed(ansible, emulator):
+    """Promise: truthful: when this run's staged change vanished (another job of the user discarded it) the push does not end
+    green and silent as if there were nothing to do."""
+    out = run_steps(ansible, [
+        {'kind': 'element', 'name': 'mine', 'attributes': realm('mine-1')},
+        {'kind': 'hand', 'name': 'other job', 'op': 'delete', 'element': element(id='mine-1')},
+        {'kind': 'push', 'name': 'push'},
+    ])
+    assert out['other job']['status'] == 200
+    on_device = device_element(emulator, 'realmConfig', 'id', 'mine-1') is not None
+    said = out['push'].get('failed') or 'no longer pending' in out.play.stderr
+    assert on_device or said, 'green, realm mine-1 neither on the device nor staged, nothing said: %r' % out
+    assert_clean(emulator)
+
+
+# --------------------------------------------------------------------------------------------- sub-elements
+
+def seed_with_children(emulator):
+    elements = device_elements(emulator)
+    for item in elements:
+        if item['elementTypePath'] == 'realmConfig' and attrs(item)['id'] == 'core':
+            item['childrenElements'].append({'elementTypePath': 'realmConfig/networkInterfaceId',
+                                             'attributes': [{'name': 'name', 'value': 'M01'}, {'name': 'subPortId', 'value': '7'}]})
+    elements.append({'elementTypePath': 'sessionAgentGroup', 'attributes': [{'name': 'name', 'value': 'sag-1'}],
+                     'childrenElements': [{'elementTypePath': 'sessionAgentGroup/sipDest', 'attributes': [{'name': 'name', 'value': 'a'}]},
+                                          {'elementTypePath': 'sessionAgentGroup/sipDest', 'attributes': [{'name': 'name', 'value': 'b'}]}]})
+    emulator.control('PUT', '/sdm/sdm1/devices/ID1/config', json={'elements': elements})
+
+
+CHILD_SWITCHES = ['default', 'wrapped_strict', 'children_merge', 'children_if_sent', 'metadata_flat', 'metadata_bare', 'read_staged_device']
+
+
+@pytest.mark.parametrize('switches', CHILD_SWITCHES)
+def test_update_keeps_every_sub_element(ansible, emulator, switches):
+    """Promise: an update stages only the attributes that differ, its sub-elements sent back as they are: every
+    networkInterfaceId / sipDest survives the push, and a re-run stages nothing."""
+    emulator.set_switches(SWITCH_SETS[switches])
+    seed_with_children(emulator)
+    steps = [
+        {'kind': 'element', 'name': 'realm', 'attributes': realm('core', description='d', maxBandwidth=5)},
+        {'kind': 'element', 'name': 'group', 'element_type': 'sessionAgentGroup', 'attributes': {'name': 'sag-1', 'strategy': 'roundrobin'}},
+        {'kind': 'push', 'name': 'push'},
+    ]
+    out = run_steps(ansible, steps, diff=True)
+    assert out['push'].get('changed') is True, out
+    core = device_element(emulator, 'realmConfig', 'id', 'core')
+    group = device_element(emulator, 'sessionAgentGroup', 'name', 'sag-1')
+    assert sorted((attrs(c)['name'], attrs(c).get('subPortId')) for c in core.get('childrenElements', [])) == [('M00', '0'), ('M01', '7')], core
+    assert sorted(attrs(c)['name'] for c in group.get('childrenElements', [])) == ['a', 'b'], group
+    assert attrs(group)['strategy'].lower() == 'roundrobin' and attrs(core)['maxBandwidth'] == '5', (core, group)
+    again = run_steps(ansible, steps)
+    assert again['realm'].get('changed') is False and again['group'].get('changed') is False, again
+    assert_clean(emulator)
+
+
+def test_diff_of_update_delete_and_singleton(ansible, emulator):
+    """Promise: diff shows the element's attributes before and after (delete: after empty; singleton: by type)."""
+    out = run_steps(ansible, [
+        {'kind': 'element', 'name': 'update', 'attributes': realm('core', description='d')},
+        {'kind': 'element', 'name': 'delete', 'attributes': realm('access'), 'state': 'absent'},
+        {'kind': 'element', 'name': 'system', 'element_type': 'systemConfig', 'attributes': {'description': 'sys'}},
+        {'kind': 'element', 'name': 'absent missing', 'attributes': realm('nope'), 'state': 'absent'},
+        {'kind': 'push', 'name': 'discard', 'state': 'discarded'},
+    ], diff=True)
+    assert out['update']['diff']['before']['description'] == '' and out['update']['diff']['after']['description'] == 'd', out
+    assert out['delete']['diff']['before']['id'] == 'access' and not out['delete']['diff']['after'], out
+    assert out['system']['diff']['before']['hostname'] == 'sbc-east-1' and out['system']['diff']['after']['description'] == 'sys', out
+    assert out['absent missing'].get('changed') is False, out
     assert_clean(emulator)

@@ -14,7 +14,8 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_
     UnderDeviceLock,
     task_with,
 )
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_config_work import new_work, valid_work
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_config_work import new_work
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_format import valid_work
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import OracleError
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import Lease, Run, make_proof
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_file import LeaseStore

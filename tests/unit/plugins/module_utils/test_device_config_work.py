@@ -8,15 +8,15 @@ import pytest
 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils import _device_config_work
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_config_work import (
-    MAX_ENTRIES,
     keep_pending,
     names_element,
     new_work,
     record_staged,
     shown_changes,
     sort_changes,
-    valid_work,
 )
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import OracleError
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_format import MAX_WORK_ENTRIES as MAX_ENTRIES, valid_work
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease import Lease, Run
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._lease_checks import LeaseFormatError
 
@@ -48,12 +48,13 @@ def test_record_staged_notes_each_element_once():
 
 
 def test_record_staged_refuses_past_the_limit(monkeypatch):
-    monkeypatch.setattr(_device_config_work, 'MAX_ENTRIES', 3)
+    monkeypatch.setattr(_device_config_work, 'MAX_WORK_ENTRIES', 3)
     work = new_work(None, [change('a')])
     record_staged(work, 't', {'id': '1'})
     record_staged(work, 't', {'id': '2'})
-    with pytest.raises(ValueError):
+    with pytest.raises(OracleError) as caught:
         record_staged(work, 't', {'id': '3'})
+    assert caught.value.reason == 'bad_input'
     assert record_staged(work, 't', {'id': '2'}) is False  # one already noted costs no room
 
 

@@ -96,8 +96,8 @@ def _failure(task, config, push_type, result):
                 '(only_if_changed=false in a later run)')
     else:
         then = 'fix what it names and push again: what was not pushed stays staged'
-    return OracleError('the %s push to %s failed at %s%s; %s' % (PUSH_TYPES[push_type], config.where, steps,
-                                                               said or ' and the SDM gives no words of why', then), REASON_CONFIG_FAILED)
+    said = said or ' and the SDM gives no words of why'
+    return OracleError('the %s push to %s failed at %s%s; %s' % (PUSH_TYPES[push_type], config.where, steps, said, then), REASON_CONFIG_FAILED)
 
 
 def saved_only(result):

@@ -56,7 +56,7 @@ def names_element(change, element_type, key):
     if path and path != element_type:
         return False
     name = (change.get('name') or '').strip()
-    values = [value for value in key.values()]
+    values = list(key.values())
     if not values:
         return name in ('', element_type) or (not path and name == element_type)
     if len(values) == 1:
@@ -89,7 +89,7 @@ def keep_pending(work, changes):
 
 def shown_changes(changes, limit=10):
     """A short text naming ``changes`` for a message."""
-    words = ['%s %s%s' % (change.get('operation') or 'changed', change.get('elementTypePath') + ' ' if change.get('elementTypePath') else '',
-                         change.get('name') or '?') for change in changes[:limit]]
+    words = [' '.join(part for part in (change.get('operation') or 'changed', change.get('elementTypePath'), change.get('name') or '?') if part)
+             for change in changes[:limit]]
     more = len(changes) - limit
     return ', '.join(words) + (' and %d more' % more if more > 0 else '')

@@ -126,8 +126,8 @@ class SdmConfig:
     # -- staging --------------------------------------------------------------------------------------
 
     def _stage(self, operation, element_type, attributes, children=()):
-        action = '%s a %s element' % ({'add': 'staging the addition of', 'update': 'staging an update of',
-                                        'delete': 'staging the deletion of'}[operation], element_type)
+        verb = {'add': 'staging the addition of', 'update': 'staging an update of', 'delete': 'staging the deletion of'}[operation]
+        action = '%s a %s element' % (verb, element_type)
         body = element_body(element_type, attributes, self.shape or FLAT, children)
         response = self.client.call('POST', self._configs + 'configElements/' + operation, body)
         if response.status_code not in (200, 201, 204):

@@ -99,7 +99,7 @@ def parse_elements(root):
         return []
     if _local(root.tag) == 'configElement':
         return [element_of(root)]
-    nodes = [node for node in _items(root, 'configElements')] if _children(root, 'configElements') else list(root)
+    nodes = _items(root, 'configElements') if _children(root, 'configElements') else list(root)
     return [element_of(node) for node in nodes
             if _text(node, 'elementTypePath') is not None or _children(node, 'attributes')]
 

@@ -66,7 +66,7 @@ def test_failure_until_cleared(emulator):
     armed = sc.arm_failure(emulator, "validation", count=0)
     assert armed["message"] and armed["device"] == "ID1"
     cookie = cc.sdm_login(emulator)
-    for _ in range(2):
+    for _attempt in range(2):
         assert sc.result_of(sc.push(emulator, cookie))["validationErrorMessage"] == armed["message"]
     resp = cc.control(emulator, "DELETE", "/sdm/sdm1/devices/ID1/push-failure")
     assert resp.json() == {"device": "ID1", "cleared": 1}

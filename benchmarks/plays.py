@@ -98,6 +98,46 @@ def empty_play():
     return play('no task', [])
 
 
+# --------------------------------------------------------------------------------------------- provisioning
+
+PROVISIONING_TYPE = 'mediaPolicy'
+
+
+def provisioning_names(count):
+    """The key (``name``) of each of the ``count`` mediaPolicy elements the element plays stage or find."""
+    return ['bench-policy-%d' % index for index in range(1, count + 1)]
+
+
+def provisioning_play(variant, count, device_id='ID1'):
+    """One device_lock lock, ``count`` tasks of ``variant``, one device_lock unlock (``lock-only``: no task between).
+
+    ``debug``: debug tasks; ``element-add`` / ``element-noop``: device_config_element of ``count`` distinct mediaPolicy
+    names (the harness seeds them on the device for ``element-noop``); ``info``: device_config_element_info reads;
+    ``push``: device_config_push with only_if_changed false and nothing staged (a full push each time).
+    """
+    target = {'device_id': [device_id]}
+    tasks = [{'name': 'lock %s' % device_id, COLLECTION + '.device_lock': dict(target, state='locked')}]
+    names = provisioning_names(count)
+    for index in range(1, count + 1):
+        if variant == 'lock-only':
+            break
+        if variant == 'debug':
+            tasks.append({'name': 'debug %d' % index, 'ansible.builtin.debug': {'msg': 'task %d' % index}})
+        elif variant in ('element-add', 'element-noop'):
+            tasks.append({'name': 'element %d' % index, COLLECTION + '.device_config_element': {
+                'device_id': device_id, 'element_type': PROVISIONING_TYPE, 'attributes': {'name': names[index - 1]}}})
+        elif variant == 'info':
+            tasks.append({'name': 'info %d' % index, COLLECTION + '.device_config_element_info': {
+                'device_id': device_id, 'element_type': PROVISIONING_TYPE}})
+        elif variant == 'push':
+            tasks.append({'name': 'push %d' % index, COLLECTION + '.device_config_push': {
+                'device_id': device_id, 'only_if_changed': False}})
+        else:
+            raise ValueError('unknown provisioning variant %r' % variant)
+    tasks.append({'name': 'unlock %s' % device_id, COLLECTION + '.device_lock': dict(target, state='unlocked')})
+    return play('%s: device_lock, %d tasks, unlock' % (variant, 0 if variant == 'lock-only' else count), tasks)
+
+
 # --------------------------------------------------------------------------------------------- scale
 
 def inventory(device_ids):

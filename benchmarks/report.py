@@ -3,7 +3,7 @@
 import json
 import pathlib
 
-from benchmarks import etcd, fanout, handover, pertask, scale
+from benchmarks import etcd, fanout, handover, pertask, provisioning, scale
 
 
 def _s(value, digits=2):
@@ -84,6 +84,12 @@ def target_rows(results):
             rows.append(('6 etcd %s' % product.upper(), 'recovery after SIGKILL of run and keeper <= TTL + 1 s (%.0f s)' % etcd.TARGET_RECOVERY,
                          'max %s, median %s (n=%d)' % (_s(row['recovery']['max']), _s(row['recovery']['median']), row['recovery']['n']),
                          _verdict(row['pass_recovery'])))
+    provisioned = results.get('provisioning')
+    if provisioned:
+        per = provisioned['requests_per_task']
+        rows.append(('7 provisioning', 'requests of every play = its expected routes (%d tasks per play)' % provisioned['tasks'],
+                     'per task: ' + ', '.join('%s %g' % (variant, per[variant]) for variant in provisioning.VARIANTS if variant in per),
+                     _verdict(provisioned['pass_requests'])))
     return rows
 
 
@@ -186,7 +192,35 @@ def markdown(results, meta):
         lines += ['', 'Hand-over: release on one controller -> grant on the other (audit log `ts`), the direction alternating; per task = '
                   '(play - no-task play) / tasks, the same play on each backend; recovery: SIGKILL of the holder\'s `ansible-playbook` and keeper '
                   '-> the waiter\'s lock task ends ok on the other controller.']
+    if results.get('provisioning'):
+        lines += _provisioning_lines(results['provisioning'])
     return '\n'.join(lines) + '\n'
+
+
+def _provisioning_lines(data):
+    lines = ['', '## 7. Provisioning modules: %d tasks per play under one device lock, %s (medians of %d runs)' % (
+        data['tasks'], data['device'], data['repeats']), '',
+        '| variant | module | play | per task | per task / debug | requests per play | requests per task |',
+        '|---|---|---:|---:|---:|---:|---:|']
+    for variant in provisioning.VARIANTS:
+        per = data['per_task_s'].get(variant)
+        lines.append('| %s | %s | %s | %s | %s | %d | %s |' % (
+            variant, provisioning.MODULE_OF.get(variant, 'device_lock only'), _s(data['median'][variant]),
+            '-' if variant == 'lock-only' else _ms(per), '-' if variant == 'lock-only' else _x(data['vs_debug'].get(variant)),
+            data['requests_per_play'][variant], '-' if variant == 'lock-only' else _rate(data['requests_per_task'].get(variant))))
+    lines += ['', '"per task" = (play - lock-only play) / tasks: the lock and unlock tasks (login + action + logout each) are in every play '
+              'and cancel out; so do their requests in "requests per task". element-add\'s per task includes its once-per-run '
+              'requests (loadConfig, elementTypes, configurationChanges, one more configElements read) spread over the tasks. '
+              'No wall-clock number is a target here.']
+    by_route = data.get('requests_per_task_by_route') or {}
+    if by_route:
+        lines += ['', '| variant | requests per task by route |', '|---|---|']
+        for variant in provisioning.VARIANTS:
+            if variant in by_route:
+                routes = sorted(by_route[variant].items(), key=lambda item: -item[1])
+                shown = ', '.join('%s %g' % (provisioning.ROUTE_NAMES.get(route, route), number) for route, number in routes)
+                lines.append('| %s | %s |' % (variant, shown or 'nothing'))
+    return lines
 
 
 def write_json(path, results, meta):
@@ -199,7 +233,7 @@ def plot(path, results):
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
 
-    panels = [name for name in ('pertask', 'scale', 'fanout', 'handover', 'roundtrips', 'etcd') if results.get(name)]
+    panels = [name for name in ('pertask', 'scale', 'fanout', 'handover', 'roundtrips', 'etcd', 'provisioning') if results.get(name)]
     columns = min(3, max(1, len(panels)))
     rows = (len(panels) + columns - 1) // columns
     figure, axes = plt.subplots(rows, columns, figsize=(6 * columns, 4.5 * rows), squeeze=False)
@@ -317,3 +351,19 @@ def _plot_etcd(axis, data):
     axis.set_ylabel('s; dashed: hand-over p50 and recovery targets')
     axis.set_title('6. etcd backend, two controllers (TTL %d s)' % data['ttl'])
     axis.legend(fontsize=8)
+
+
+def _plot_provisioning(axis, data):
+    variants = [variant for variant in provisioning.VARIANTS if variant != 'lock-only']
+    values = [(data['per_task_s'].get(variant) or 0) * 1000 for variant in variants]
+    colors = ['tab:gray' if variant == 'debug' else 'tab:blue' for variant in variants]
+    rects = axis.bar(range(len(variants)), values, 0.6, color=colors)
+    for rect, variant, value in zip(rects, variants, values):
+        ratio = data['vs_debug'].get(variant)
+        label = '%.3g' % value + ('' if variant == 'debug' or ratio is None else '\n%.1fx' % ratio)
+        axis.annotate(label, (rect.get_x() + rect.get_width() / 2, rect.get_height()), ha='center', va='bottom', fontsize=7)
+    axis.axhline((data['per_task_s'].get('debug') or 0) * 1000, color='tab:gray', linestyle='dashed', alpha=0.6)
+    axis.set_xticks(range(len(variants)))
+    axis.set_xticklabels(['%s\n%g req' % (variant, data['requests_per_task'].get(variant, 0)) for variant in variants], fontsize=7)
+    axis.set_ylabel('per task, ms (play - lock-only) / N; dashed: debug')
+    axis.set_title('7. provisioning modules, %d tasks per play' % data['tasks'])

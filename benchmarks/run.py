@@ -16,13 +16,14 @@ import subprocess
 import sys
 import time
 
-from benchmarks import etcd, fanout, handover, pertask, report, roundtrips, scale
+from benchmarks import etcd, fanout, handover, pertask, provisioning, report, roundtrips, scale
 from benchmarks.harness import REPO_ROOT, LoadSampler, collection_root, use_collection
 
 RESULTS = pathlib.Path(__file__).resolve().parent / 'results'
-ORDER = ('roundtrips', 'pertask', 'fanout', 'handover', 'etcd', 'scale')
-MODULES = {'pertask': pertask, 'scale': scale, 'fanout': fanout, 'handover': handover, 'roundtrips': roundtrips, 'etcd': etcd}
-ALIASES = {'1': 'pertask', '2': 'scale', '3': 'fanout', '4': 'handover', '5': 'roundtrips', '6': 'etcd'}
+ORDER = ('roundtrips', 'pertask', 'provisioning', 'fanout', 'handover', 'etcd', 'scale')
+MODULES = {'pertask': pertask, 'scale': scale, 'fanout': fanout, 'handover': handover, 'roundtrips': roundtrips, 'etcd': etcd,
+           'provisioning': provisioning}
+ALIASES = {'1': 'pertask', '2': 'scale', '3': 'fanout', '4': 'handover', '5': 'roundtrips', '6': 'etcd', '7': 'provisioning'}
 
 #: Sizes and repeats per mode. ``full`` is what the targets are measured with; ``quick`` a developer's check; ``smoke``
 #: the least that still runs every code path (the test suite uses it).
@@ -30,15 +31,18 @@ MODES = {
     'full': {'pertask': {'pairs': 15, 'repeats': 5}, 'scale': {'devices': 1000, 'forks': 50, 'repeats': 2},
              'fanout': {'sizes': [1, 20, 200], 'repeats': 5},
              'handover': {'waiters': [1, 10, 50], 'local_repeats': 2, 'foreign_repeats': 3, 'window': 6.0, 'ramp': 2.0},
-             'etcd': {'handover_repeats': 10, 'pairs': 15, 'repeats': 5, 'recovery_repeats': 3}},
+             'etcd': {'handover_repeats': 10, 'pairs': 15, 'repeats': 5, 'recovery_repeats': 3},
+             'provisioning': {'tasks': 15, 'repeats': 5}},
     'quick': {'pertask': {'pairs': 5, 'repeats': 2}, 'scale': {'devices': 200, 'forks': 50, 'repeats': 1},
               'fanout': {'sizes': [1, 20, 200], 'repeats': 2},
               'handover': {'waiters': [1, 10], 'local_repeats': 1, 'foreign_repeats': 2, 'window': 3.0, 'ramp': 2.0},
-              'etcd': {'handover_repeats': 4, 'pairs': 5, 'repeats': 3, 'recovery_repeats': 2}},
+              'etcd': {'handover_repeats': 4, 'pairs': 5, 'repeats': 3, 'recovery_repeats': 2},
+              'provisioning': {'tasks': 10, 'repeats': 3}},
     'smoke': {'pertask': {'pairs': 1, 'repeats': 1}, 'scale': {'devices': 4, 'forks': 4, 'repeats': 1},
               'fanout': {'sizes': [1, 3], 'repeats': 1},
               'handover': {'waiters': [1], 'local_repeats': 1, 'foreign_repeats': 1, 'window': 1.0, 'ramp': 0.5, 'pause': 0.3},
-              'etcd': {'handover_repeats': 1, 'pairs': 1, 'repeats': 1, 'recovery_repeats': 1, 'pause': 0.3}},
+              'etcd': {'handover_repeats': 1, 'pairs': 1, 'repeats': 1, 'recovery_repeats': 1, 'pause': 0.3},
+              'provisioning': {'tasks': 1, 'repeats': 1}},
 }
 
 
@@ -48,10 +52,14 @@ def parse_args(argv):
                         help='fewer repeats and smaller sizes (5-10 minutes)')
     parser.add_argument('--smoke', dest='mode', action='store_const', const='smoke', help='the smallest run of every code path (tests use it)')
     parser.add_argument('--only', default=','.join(ORDER),
-                        help='comma-separated benchmarks: pertask (1), scale (2), fanout (3), handover (4), roundtrips (5), etcd (6); default all')
-    parser.add_argument('--products', default='sbc,sdm', help='products for per-task, hand-over, round trips and etcd (default sbc,sdm)')
-    parser.add_argument('--repeats', type=int, help='repeats of per-task, scale, fan-out and the etcd per-task plays (default by mode: 5/2/5/5 full)')
+                        help='comma-separated benchmarks: pertask (1), scale (2), fanout (3), handover (4), roundtrips (5), etcd (6), '
+                             'provisioning (7); default all')
+    parser.add_argument('--products', default='sbc,sdm',
+                        help='products for per-task, hand-over, round trips and etcd (default sbc,sdm; provisioning is SDM only)')
+    parser.add_argument('--repeats', type=int,
+                        help='repeats of per-task, scale, fan-out, the etcd per-task plays and provisioning (default by mode: 5/2/5/5/5 full)')
     parser.add_argument('--pairs', type=int, help='per task (and the etcd per-task plays): lock+unlock pairs per play (default 15)')
+    parser.add_argument('--tasks', type=int, help='provisioning: tasks of each module per play (default 15)')
     parser.add_argument('--devices', type=int, help='scale: devices = inventory hosts (default 1000)')
     parser.add_argument('--forks', type=int, help='scale: forks (default 50)')
     parser.add_argument('--scale-variant', default='both', choices=['auto', 'role', 'module', 'both'],
@@ -78,13 +86,15 @@ def settings_for(options):
         chosen[name]['products'] = products
     chosen['roundtrips'] = {'products': products}
     if options.repeats:
-        for name in ('pertask', 'scale', 'fanout', 'etcd'):
+        for name in ('pertask', 'scale', 'fanout', 'etcd', 'provisioning'):
             chosen[name]['repeats'] = options.repeats
     if options.against:
         chosen['pertask']['against'] = str(options.against.resolve())
     if options.pairs:
         chosen['pertask']['pairs'] = options.pairs
         chosen['etcd']['pairs'] = options.pairs
+    if options.tasks:
+        chosen['provisioning']['tasks'] = options.tasks
     if options.devices:
         chosen['scale']['devices'] = options.devices
     if options.forks:

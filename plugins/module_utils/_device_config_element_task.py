@@ -41,6 +41,14 @@ def sdm_element_type(params):
     return element_type
 
 
+def _one_value_each(attributes):
+    """OracleError(bad_input) for a list value: an SDM attribute holds one text (several values go into it as the SDM shows them)."""
+    listed = sorted(name for name, value in attributes.items() if isinstance(value, list))
+    if listed:
+        raise OracleError('attribute%s %s: give one text each, as the SDM shows the value (several values in one text, e.g. '
+                          '"a b"), not a list' % ('s' if len(listed) > 1 else '', ', '.join(listed)), REASON_BAD_INPUT)
+
+
 def _check_known(meta, attributes, where):
     unknown = [name for name in attributes if name not in meta.attributes]
     if unknown:
@@ -64,12 +72,18 @@ def _decide(config, element_type, key, desired, state, meta):
     return current, action, body, after
 
 
-def _stage(config, element_type, key, action, body, current):
-    """Send the staged change; the element as the SDM answers it, or None."""
+def _stage(config, element_type, key, action, body, current, staged_before):
+    """Send the staged change; the element as the SDM answers it, or None.
+
+    ``staged_before``: this run staged a change of this element already. An SDM whose reads leave out staged changes
+    shows such an element as absent; its add is refused, and the element is updated instead.
+    """
     if action == ADD:
         try:
             return config.add(element_type, body)
         except OracleError as exc:
+            if staged_before and exc.status in (400, 409):
+                return config.update(element_type, body, ())
             if not exc.retryable:
                 raise
             # the answer was lost: under this run's device lock nobody else stages, so the element found now is this add
@@ -87,6 +101,7 @@ def _stage_element(task, params):
     host = task.host
     element_type = sdm_element_type(params)
     desired = normalized(params.get('attributes') or {})
+    _one_value_each(desired)
     state = params.get('state') or 'present'
     given_keys = [name.strip() for name in (params.get('key_attributes') or []) if name and name.strip()]
     if state == 'present' and not desired:
@@ -108,7 +123,8 @@ def _stage_element(task, params):
                 # the SDM's copy was just brought in line with the device: decide on what it holds now
                 current, action, body, after = _decide(config, element_type, key, desired, state, meta)
             if action is not None:
-                answered = _stage(config, element_type, key, action, body, current)
+                staged_before = [element_type, key] in lease.sdm_work['staged']
+                answered = _stage(config, element_type, key, action, body, current, staged_before)
                 if action != DELETE and answered is not None and answered.attributes:
                     after = answered.attributes
                 if record_staged(lease.sdm_work, element_type, key):

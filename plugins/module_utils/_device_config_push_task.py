@@ -12,6 +12,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import socket
+
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_config import task_with
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_config_work import keep_pending, shown_changes, sort_changes
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._endpoint import shown
@@ -51,14 +53,23 @@ def _words(result):
     return '; '.join(word for word in words if word)
 
 
+def _addresses(host):
+    """The IP addresses ``host`` (a name or an address) stands for here; just itself when it cannot be resolved."""
+    try:
+        return set([host]) | set(info[4][0] for info in socket.getaddrinfo(host, None))
+    except (OSError, UnicodeError):
+        return set([host])
+
+
 def _sbc_locks_of_run(task, address):
-    """The SBC endpoints at ``address`` whose configuration lock this run holds (its leases in the same lease record)."""
+    """The SBC endpoints at ``address`` whose configuration lock this run holds (its leases in the same lease record); an
+    SBC named by a host name counts when the name resolves to the address."""
     found = []
     for key in sorted(task.lease_keys()):
         if not key.startswith('sbc_'):
             continue
         lease = task.read_lease(key)
-        if lease is not None and task.run.same(lease.run) and lease.endpoint.rsplit(':', 1)[0].strip('[]') == address:
+        if lease is not None and task.run.same(lease.run) and address in _addresses(lease.endpoint.rsplit(':', 1)[0].strip('[]')):
             found.append(lease.endpoint)
     return found
 
@@ -151,7 +162,15 @@ def _push(task, params):
             return dict(base, changed=False, pushed=[])
         if host.check_mode:
             return dict(base, changed=True)
-        answer = config.push(push_type, timeout)
+        try:
+            answer = config.push(push_type, timeout)
+        except OracleError as exc:
+            if exc.status is not None:
+                raise
+            # no answer at all: the SDM may have pushed; a push is never sent twice
+            raise OracleError('the answer to the %s push to %s was lost (%s): the changes may or may not be on the device now; run '
+                              'device_config_push in check mode to see what is still pending before pushing again'
+                              % (PUSH_TYPES[push_type], config.where, exc.msg), exc.reason)
         result = dict((name, value) for name, value in answer.items() if name != '_status')
         if push_failed(answer):
             if work is not None:

@@ -108,6 +108,8 @@ class LockProtocol:
         """Make an adopted ``lease`` this run's (``orphan``: it was the gone run's), held by this host alone."""
         if orphan:
             lease.run, lease.taken_at = self.run, time.time()  # taken by this run now (what a lapse of its liveness is compared with)
+            # what the gone run staged on an SDM is not this run's: its next change finds it staged before (someone else's)
+            lease.sdm_work = None
         lease.holders = self.first_holders()
 
     # -- new leases ------------------------------------------------------------------------------

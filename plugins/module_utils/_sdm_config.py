@@ -37,6 +37,10 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text im
 
 #: A refusal that speaks of the device lock ("only the user that applied the lock", "device is locked by"); not "blockTime".
 _LOCK_WORDS = re.compile(r'\block(?:ed|s)?\b', re.I)
+#: A refusal that says the element is there already.
+_EXISTS_WORDS = re.compile(r'\balready exists?\b|\bexists already\b|\bduplicate\b', re.I)
+#: An add of an element that exists (staged or on the device).
+REASON_CONFLICT = 'conflict'
 #: The push types Oracle's SDM knows (its SOAP twin: saveAndActivateConfig, saveConfig, activateConfig).
 PUSH_TYPES = {'save_activate': 'SaveActivateConfig', 'save': 'SaveConfig', 'activate': 'ActivateConfig'}
 
@@ -69,6 +73,9 @@ class SdmConfig:
         if status in (403, 409, 423) or _LOCK_WORDS.search(said):
             return OracleError('%s on %s was refused (%d)%s; the device lock is held by another user, or the session lost it: '
                                'lock the device again' % (action, self.where, status, said), REASON_LOCK_HELD, status)
+        if status in (400, 409) and _EXISTS_WORDS.search(said):
+            return OracleError('%s on %s was refused (%d)%s; an element with these key attributes exists (on the device or staged): '
+                               'update it (state=present with the same keys)' % (action, self.where, status, said), REASON_CONFLICT, status)
         if status == 400:
             hint = ('; is %s an element type of this device (the SDM\'s camelCase names, e.g. realmConfig), and are the '
                     'attributes its own?' % element_type) if element_type else ''

@@ -18,6 +18,14 @@ pytestmark = pytest.mark.integration
 LOGIN = 'POST /rest/{v}/admin/login'
 LOGOUT = 'POST /rest/{v}/admin/logout'
 ACTION = 'POST /rest/{v}/inventory/deviceMgmt/devices/{id}/action'
+CONFIGS = 'configuration/deviceConfigs/{id}/'
+ELEMENTS = 'GET /rest/{v}/' + CONFIGS + 'configElements'
+METADATA = 'POST /rest/{v}/' + CONFIGS + 'elementTypes/elementMetadata'
+TYPES = 'GET /rest/{v}/' + CONFIGS + 'elementTypes'
+ADD = 'POST /rest/{v}/' + CONFIGS + 'configElements/add'
+CHANGES = 'GET /rest/{v}/' + CONFIGS + 'configurationChanges'
+LOAD = 'GET /rest/{v}/configuration/devices/{id}/loadConfig'
+PUSH = 'POST /rest/{v}/configuration/devices/{id}/action'
 
 
 @pytest.fixture(scope='module')
@@ -37,11 +45,12 @@ def test_it_writes_the_table_and_the_plot(smoke):
     out, output, data = smoke
     table = (out / 'results.md').read_text(encoding='utf-8')
     assert '| benchmark | target | measured | verdict |' in table
-    for heading in ('## 1. Per task', '## 2. Scale', '## 3. Many devices', '## 4. Hand-over', '## 5. Round trips', '## 6. etcd'):
+    for heading in ('## 1. Per task', '## 2. Scale', '## 3. Many devices', '## 4. Hand-over', '## 5. Round trips', '## 6. etcd',
+                    '## 7. Provisioning'):
         assert heading in table
         assert heading in output  # the table is also printed
     assert (out / 'results.png').read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
-    assert sorted(data['results']) == ['etcd', 'fanout', 'handover', 'pertask', 'roundtrips', 'scale']
+    assert sorted(data['results']) == ['etcd', 'fanout', 'handover', 'pertask', 'provisioning', 'roundtrips', 'scale']
     assert data['meta']['mode'] == 'smoke'
     # the plays that ran are kept for reading
     assert list((out / 'work' / 'pertask' / 'plays').glob('uri-sdm.yml'))
@@ -92,3 +101,26 @@ def test_the_etcd_backend_rows_exist_and_its_plays_send_what_the_file_backend_se
     assert sdm['handover']['n'] == 1 and len(sdm['handover']['samples']) == 1
     assert sdm['recovery']['n'] == 1 and len(sdm['recovery']['samples']) == 1
     assert list((out / 'work' / 'etcd' / 'ctl-b' / 'logs').glob('*-waiter-sdm.log'))  # the waiter ran on the other controller
+
+
+def test_provisioning_plays_send_what_they_should(smoke):
+    out, _output, data = smoke
+    provisioned = data['results']['provisioning']
+    assert provisioned['tasks'] == 1 and provisioned['repeats'] == 1
+    lock = {LOGIN: 2, ACTION: 2, LOGOUT: 2}  # device_lock lock + unlock, in every play
+    session = {LOGIN: 3, ACTION: 2, LOGOUT: 3}  # ... and one task that signs in and out
+    assert provisioned['requests'] == {
+        'lock-only': lock,
+        'debug': lock,
+        # the run's first change: loadConfig, elementTypes (an empty list shows no list shape), the staged changes before it,
+        # and the elements read again after loadConfig
+        'element-add': {**session, METADATA: 1, ELEMENTS: 2, ADD: 1, LOAD: 1, TYPES: 1, CHANGES: 1},
+        'element-noop': {**session, METADATA: 1, ELEMENTS: 1},
+        'info': {**session, ELEMENTS: 1},
+        'push': {**session, CHANGES: 1, PUSH: 1},
+    }
+    assert provisioned['requests_per_task'] == {'debug': 0, 'element-add': 9, 'element-noop': 4, 'info': 3, 'push': 4}
+    assert set(provisioned['per_task_s']) == {'debug', 'element-add', 'element-noop', 'info', 'push'}
+    rows = [line for line in (out / 'results.md').read_text(encoding='utf-8').splitlines() if line.startswith('| 7 provisioning |')]
+    assert len(rows) == 1 and rows[0].endswith('**pass** |'), rows
+    assert list((out / 'work' / 'provisioning' / 'plays').glob('element-noop.yml'))

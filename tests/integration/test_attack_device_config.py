@@ -2,7 +2,8 @@
 
 Real plays against the emulator (tests/integration/playbooks/attack_device_config/steps.yml runs the steps a test
 gives, each module step with ignore_errors, and writes every result as JSON). Each test says in its docstring the
-promise it checks; the ones that found a broken promise are marked ``# FINDING`` in their docstring's first words.
+promise it checks; the ones that found a broken promise start their docstring with ``FINDING`` (naming the failing parameters);
+every other test passed when written and stays as a regression test.
 """
 
 import json
@@ -174,9 +175,11 @@ def test_foreign_change_staged_before_the_run_is_refused(ansible, emulator, form
     assert_clean(emulator)
 
 
-@pytest.mark.parametrize('form', ['another_element', 'same_element_update', 'same_element_created'])
+@pytest.mark.parametrize('form', ['another_element', pytest.param('same_element_update', marks=pytest.mark.xfail(strict=True, reason='not kept (docs/operator-guide.md): the SDM lists one staged change per element, so a change another client of the same SDM user stages on an element this run staged, after this run began, cannot be told apart; keep other clients off the service account while a run holds the device')),
+                                  pytest.param('same_element_created', marks=pytest.mark.xfail(strict=True, reason='not kept (docs/operator-guide.md): the SDM lists one staged change per element, so a change another client of the same SDM user stages on an element this run staged, after this run began, cannot be told apart; keep other clients off the service account while a run holds the device'))])
 def test_foreign_change_staged_during_the_run_is_refused(ansible, emulator, form):
-    """Promise: a change another job of the same SDM user stages while this run holds the lock is not pushed as ours."""
+    """FINDING ([same_element_update], [same_element_created] fail): promise "nothing pushed that this run did not stage":
+    a change another job of the same SDM user stages on an element this run staged is pushed silently as ours."""
     bodies = {
         'another_element': ('add', element(id='foreign-2')),
         'same_element_update': ('update', element(id='core', mmInRealm='enabled', addrPrefix='10.9.9.0/24')),
@@ -384,9 +387,11 @@ def test_failed_push_fails_with_the_sdm_text_and_every_flag(ansible, emulator, c
     assert_clean(emulator)
 
 
-@pytest.mark.parametrize('step', ['validation', 'save', 'activate'])
+@pytest.mark.parametrize('step', ['validation', 'save', pytest.param('activate', marks=pytest.mark.xfail(
+    strict=True, reason='not kept (docs/operator-guide.md): a save whose activation failed leaves nothing staged, and a later run has no '
+                        'record of it; the failed task says to finish it with push_type=activate'))])
 def test_rerun_after_a_failed_push_does_not_end_green_with_the_change_missing(ansible, emulator, step):
-    """Promise: truthful re-run: after a push that failed (changes left staged or saved but not activated), a re-run of the
+    """FINDING ([activate] fails): promise "truthful": after a push that failed (changes left staged or saved but not activated), a re-run of the
     same play must either get the change onto the device (pushed and activated) or fail/say so; never green and silent."""
     emulator.control('POST', '/sdm/sdm1/devices/ID1/push-failure', json={'step': step, 'message': 'no', 'count': 1})
     steps = [{'kind': 'element', 'name': 'mine', 'attributes': realm('mine-1', description='v1')},
@@ -434,7 +439,7 @@ def loop(loopback_emulator, tmp_path):
 
 @pytest.mark.parametrize('spelling', ['same', 'https', 'localhost'])
 def test_push_names_the_sbc_lock_this_run_holds(loop, spelling):
-    """Promise: isLockSuccess failing because this very run holds the SBC configuration lock (config_lock on the device's
+    """FINDING ([localhost] fails, weaker): isLockSuccess failing because this very run holds the SBC configuration lock (config_lock on the device's
     address) says so and what to do; the run leaves nothing locked."""
     emu = loop.emulator
     port = emu.sbc_host().rsplit(':', 1)[1]
@@ -590,7 +595,7 @@ BAD_ELEMENTS = {
 
 @pytest.mark.parametrize('case', sorted(BAD_ELEMENTS))
 def test_bad_element_input_fails_in_one_line_with_a_reason(ansible, emulator, case):
-    """Promise: bad input gets a one-line actionable error with a reason (never a traceback), or is staged as asked;
+    """FINDING ([list_value_single] fails): bad input gets a one-line actionable error with a reason (never a traceback), or is staged as asked;
     the run leaves nothing locked and a re-run of the same input is stable."""
     step = dict({'kind': 'element', 'name': 'bad'}, **BAD_ELEMENTS[case])
     out = run_steps(ansible, [step, {'kind': 'push', 'name': 'push'}], verbosity=1)
@@ -671,7 +676,7 @@ def test_add_then_delete_in_one_run_pushes_nothing(ansible, emulator):
 
 @pytest.mark.parametrize('switches', ['read_staged_device', 'default'])
 def test_the_same_element_twice_in_a_run_before_the_push(ansible, emulator, switches):
-    """Promise: idempotent: the same element task twice before the push does not fail (the second stages nothing or the
+    """FINDING ([read_staged_device] fails): idempotent: the same element task twice before the push does not fail (the second stages nothing or the
     same again), and the push then sends it once."""
     emulator.set_switches(SWITCH_SETS[switches])
     out = run_steps(ansible, [
@@ -704,7 +709,7 @@ def test_load_config_that_discards_does_not_lose_this_runs_changes(ansible, emul
 
 
 def test_a_later_run_that_adopts_the_lock_does_not_push_the_earlier_runs_changes_as_its_own(emulator, tmp_path):
-    """Promise: nothing pushed that this run did not stage: a run that adopts a device lock an earlier run left (release
+    """FINDING: nothing pushed that this run did not stage: a run that adopts a device lock an earlier run left (release
     on exit false) must not push the earlier run's staged changes as its own."""
     from tests.integration.ansible_runner_util import PlaybookRunner
     runner = PlaybookRunner(emulator, tmp_path, release_on_exit=False)
@@ -721,7 +726,7 @@ def test_a_later_run_that_adopts_the_lock_does_not_push_the_earlier_runs_changes
 
 
 def test_a_later_run_that_adopts_the_lock_and_stages_nothing_pushes_nothing(emulator, tmp_path):
-    """Promise: only_if_changed: a re-run that stages nothing pushes nothing, also when it adopted the earlier run's lock."""
+    """FINDING: only_if_changed: a re-run that stages nothing pushes nothing, also when it adopted the earlier run's lock."""
     from tests.integration.ansible_runner_util import PlaybookRunner
     runner = PlaybookRunner(emulator, tmp_path, release_on_exit=False)
     first = run_steps(runner, [{'kind': 'element', 'name': 'earlier', 'attributes': realm('earlier-1')}], unlock=False)
@@ -741,9 +746,11 @@ def two_host_inventory(ansible, hosts):
     return str(path)
 
 
-@pytest.mark.parametrize('strategy', ['linear', 'free', 'serial'])
+# linear is left out: with the steps included in a loop, ansible-core ran one host's included push before the other host's
+# included staging; the same two hosts as plain tasks under linear are tests/integration/test_device_config.py's two-host test.
+@pytest.mark.parametrize('strategy', ['free', 'serial'])
 def test_two_hosts_of_one_run_stage_on_one_device_and_push(ansible, emulator, strategy):
-    """Promises: hosts of one run share the device lock; what the run staged reaches the device, each push says exactly
+    """Hosts of one run share the device lock; what the run staged reaches the device, each push says exactly
     what it pushed (together the pushes list every change once), no task fails, nothing stays locked."""
     (ansible.workdir / 'leases').mkdir(mode=0o700, parents=True, exist_ok=True)
     hosts = dict(('h%d' % n, [{'kind': 'element', 'name': 'mine', 'attributes': realm('realm-h%d' % n)},

@@ -238,3 +238,32 @@ def test_the_role_with_an_sdm_target_provisions_with_no_extra_variables(ansible,
     assert play.returncode != 0 and 'foreign_changes' in play.stdout, play
     assert emulator.sdm_locks() in ({}, [])
     assert ('realmConfig', 'role-realm-2') not in device_config(emulator, 'ID2')
+
+
+def test_a_staged_add_whose_answer_is_lost_is_this_tasks_and_a_lost_push_is_never_repeated(ansible, emulator):
+    # the SDM stages the add, then its answer comes too slowly for the task's timeout: the element found is this add
+    emulator.arm_fault(instance='sdm1', method='POST', path='*/configElements/add', kind='drip', delay=5, count=1)
+    run(ansible, 'apply.yml', env={'SDM_TIMEOUT': 3})
+    assert routes(emulator)[ADD] == 1
+    assert ('realmConfig', 'sdm-realm-1') in device_config(emulator)
+
+    # a push whose answer is lost: sent once, the task says it may have happened and how to see
+    emulator.reset_stats()
+    emulator.arm_fault(instance='sdm1', method='POST', path='*/configuration/devices/*/action', kind='drip', delay=5, count=1)
+    play = ansible.run('device_config/apply.yml', env={'SDM_TIMEOUT': 3}, extra_vars={'description': 'second', 'push_timeout': 3})
+    assert play.returncode != 0 and 'may or may not be on the device' in play.stdout, play
+    assert routes(emulator)[PUSH] == 1
+    assert emulator.sdm_locks() in ({}, [])
+
+
+@pytest.mark.parametrize('strategy', ['linear', 'free'])
+def test_two_hosts_of_one_run_on_one_device_push_what_both_staged_once(ansible, emulator, tmp_path, strategy):
+    inventory = tmp_path / 'two-hosts.ini'
+    inventory.write_text('h1 ansible_connection=local\nh2 ansible_connection=local\n')
+    play = run(ansible, 'two_hosts.yml', inventory=str(inventory), extra_vars={'play_strategy': strategy}, args=['--forks', '2'])
+    # the first push sends both hosts' changes (one lock, one record); the second finds nothing of the run's left
+    pushed = sorted(line.split('PUSHED ', 1)[1].strip(' "') for line in play.stdout.splitlines() if 'PUSHED' in line)
+    assert sorted(entry.split(' ', 1)[-1] if ' ' in entry else '' for entry in pushed) == ['', 'realm-h1,realm-h2'], play
+    assert ('realmConfig', 'realm-h1') in device_config(emulator) and ('realmConfig', 'realm-h2') in device_config(emulator)
+    assert staged_by(emulator) == [] and emulator.sdm_locks() in ({}, [])
+    assert routes(emulator)[PUSH] == 1

@@ -156,7 +156,18 @@ class DeviceLock(DeviceRelease, LockProtocol):
 
     def _forget(self, device_ids):
         for device_id in device_ids:
+            self._warn_if_unpushed(device_id, self.store.read(self._key(device_id)))
             self.store.delete(self._key(device_id))
+
+    def _warn_if_unpushed(self, device_id, lease):
+        """Say so when this run staged changes on the device in the SDM that it did not push: they outlive the lock."""
+        staged = (lease.sdm_work or {}).get('staged') if lease is not None and self.run.same(lease.run) else None
+        if staged:
+            named = ', '.join('%s %s' % (kind, ','.join('%s=%s' % item for item in sorted(key.items())) or '(one)') for kind, key in staged[:5])
+            self.host.warn('device %s on SDM %s: %d change(s) this run staged were not pushed (%s%s); they stay in the staging area '
+                           'of user %s, where the push of a later run refuses them: push them before the release '
+                           '(device_config_push), or discard them (device_config_push state=discarded)'
+                           % (device_id, self.endpoint, len(staged), named, ', ...' if len(staged) > 5 else '', self.client.username))
 
     def targets(self):
         """The targets the options name (``_sdm_targets.resolve_targets``), signed in only where the device list is read."""

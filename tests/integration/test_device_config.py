@@ -267,3 +267,10 @@ def test_two_hosts_of_one_run_on_one_device_push_what_both_staged_once(ansible, 
     assert ('realmConfig', 'realm-h1') in device_config(emulator) and ('realmConfig', 'realm-h2') in device_config(emulator)
     assert staged_by(emulator) == [] and emulator.sdm_locks() in ({}, [])
     assert routes(emulator)[PUSH] == 1
+
+
+def test_a_release_with_changes_staged_and_not_pushed_says_so(ansible, emulator):
+    play = run(ansible, 'stage_only.yml')
+    assert 'this run staged were not pushed (mediaPolicy name=unpushed)' in play.stdout + play.stderr, play
+    assert [change['name'] for change in staged_by(emulator)] == ['unpushed']
+    assert emulator.sdm_locks() in ({}, [])

@@ -67,9 +67,14 @@ def _current(config, element_type, key, meta):
 
 
 def _decide(config, element_type, key, desired, state, meta):
+    """``(current, action, body, after, meta)``: what to stage; the metadata is read here when only it can tell whether a
+    value the SDM spells otherwise (case, digits) is the same value."""
     current = _current(config, element_type, key, meta)
     action, body, after = plan(current.attributes if current else None, desired, key, state, meta)
-    return current, action, body, after
+    if action == UPDATE and meta is None and loose_names(current.attributes, desired):
+        meta = config.metadata(element_type)
+        action, body, after = plan(current.attributes, desired, key, state, meta)
+    return current, action, body, after, meta
 
 
 def _stage(config, element_type, key, action, body, current, staged_before):
@@ -113,15 +118,11 @@ def _stage_element(task, params):
             _check_known(meta, desired, config.where)
         singleton = bool(meta and meta.singleton and not given_keys)
         key = key_of(element_type, [] if singleton else (given_keys or list(meta.keys)), desired, singleton=singleton)
-        current, action, body, after = _decide(config, element_type, key, desired, state, meta)
-        if action == UPDATE and meta is None and loose_names(current.attributes, desired):
-            # only the metadata can tell "Enabled" from "enabled" as one boolean value, or as two strings
-            meta = config.metadata(element_type)
-            action, body, after = plan(current.attributes, desired, key, state, meta)
+        current, action, body, after, meta = _decide(config, element_type, key, desired, state, meta)
         if action is not None and not host.check_mode:
             if task.begin_work(lease, config):
                 # the SDM's copy was just brought in line with the device: decide on what it holds now
-                current, action, body, after = _decide(config, element_type, key, desired, state, meta)
+                current, action, body, after, meta = _decide(config, element_type, key, desired, state, meta)
             if action is not None:
                 staged_before = [element_type, key] in lease.sdm_work['staged']
                 answered = _stage(config, element_type, key, action, body, current, staged_before)

@@ -148,7 +148,8 @@ def _push(task, params):
         if state == 'discarded':
             return _discard(task, params, lease, config, pending)
         ours, foreign = sort_changes(pending, work)
-        if foreign and not params.get('include_foreign_changes'):
+        # an activation activates what was saved and pushes nothing staged
+        if foreign and push_type != 'activate' and not params.get('include_foreign_changes'):
             _refuse_foreign(config, foreign, task.client.username)
         wanted = ours + foreign
         if push_type == 'activate':

@@ -14,9 +14,10 @@ options:
   device_id:
     description:
       - The SDM id of the device, for example V(ID18).
-      - If neither O(device_id) nor O(device) is set, the device is the one this run holds a device lock on, on this SDM
-        as this user (as in a session of the role with C(lock_session_target=sdm) and one device); a run holding several
-        must name one.
+      - If neither O(device_id) nor O(device) is set, the device is the one device of the innermost session of the role
+        R(oracle_comms.provisioning.lock_session,ansible_collections.oracle_comms.provisioning.lock_session_role) with
+        C(lock_session_target=sdm), when it holds one; else the one device this run holds a device lock on, on this SDM
+        as this user. A run holding several outside such a session must name one.
     type: str
   device:
     description:

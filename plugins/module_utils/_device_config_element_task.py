@@ -24,9 +24,9 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_
     plan,
 )
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_config import task_with
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_config_work import record_staged
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_config_work import names_element, record_staged
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._endpoint import shown
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_BAD_INPUT, OracleError
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_BAD_INPUT, REASON_BAD_RESPONSE, OracleError
 
 
 def sdm_element_type(params):
@@ -102,6 +102,19 @@ def _stage(config, element_type, key, action, body, current, staged_before):
     return None
 
 
+def _confirm_staged(config, element_type, key, action, staged_before):
+    """An SDM that answers a staging call with no element must list the change among the staged ones; else nothing may
+    have been staged (a delete of what this run added before leaves no change at all)."""
+    if any(names_element(change, element_type, key) for change in config.changes()):
+        return
+    if action == DELETE and staged_before:
+        return
+    raise OracleError('the SDM answered the %s of the %s element %s on %s with no element, and its staged changes do not list '
+                      'it: it may have staged nothing; run the task again, or look at the staged changes (device_config_push in '
+                      'check mode)' % (action, element_type, ', '.join('%s=%s' % item for item in sorted(key.items())) or '(one)',
+                                       config.where), REASON_BAD_RESPONSE)
+
+
 def _stage_element(task, params):
     host = task.host
     element_type = sdm_element_type(params)
@@ -126,6 +139,8 @@ def _stage_element(task, params):
             if action is not None:
                 staged_before = [element_type, key] in lease.sdm_work['staged']
                 answered = _stage(config, element_type, key, action, body, current, staged_before)
+                if answered is None:
+                    _confirm_staged(config, element_type, key, action, staged_before)
                 if action != DELETE and answered is not None and answered.attributes:
                     after = answered.attributes
                 if record_staged(lease.sdm_work, element_type, key):

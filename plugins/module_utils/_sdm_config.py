@@ -163,8 +163,7 @@ class SdmConfig:
             return []
         if response.status_code != 200:
             raise self._error(response, action)
-        if not (response.text or '').strip():
-            return []
+        # an empty list is an empty configurationChanges element (or 204): a 200 with nothing in it says nothing
         return parse_changes(self._root(response, action, 'a configurationChanges list'))
 
     def discard(self):

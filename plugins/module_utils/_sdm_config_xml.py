@@ -52,6 +52,14 @@ def _text(node, name):
     return None
 
 
+def _raw_text(node, name):
+    """The text of the first child ``name`` as the SDM gives it (spaces are part of a value), '' when there is none."""
+    for child in node:
+        if _local(child.tag) == name:
+            return child.text or ''
+    return ''
+
+
 def _items(node, container):
     """The items of list ``container`` under ``node`` in either shape: each wrapped item, or each repeated container."""
     found = []
@@ -79,7 +87,7 @@ def _attributes(node):
         name = _text(pair, 'name')
         if not name:
             continue
-        value = _text(pair, 'value') or ''
+        value = _raw_text(pair, 'value')
         if name in values:
             values[name] = (values[name] if isinstance(values[name], list) else [values[name]]) + [value]
         else:

@@ -184,10 +184,11 @@ class DeviceConfigAction(LockAction):
     """Action plugin of an SDM provisioning module (device_config_*)."""
 
     def task_args(self, task_vars):
-        """The task's arguments; in check mode, a task that names no device gets the one device of the innermost session of
-        the lock_session role, if it has exactly one: a check run takes no lock, so no lease can say which device it is."""
+        """The task's arguments; a task that names no device gets the one device of the innermost SDM session of the
+        lock_session role, if it holds exactly one (in a nested session the run holds several, and a check run holds
+        none, so the lease record alone cannot say which device it is)."""
         args = self._task.args
-        if not self._task.check_mode or args.get('device_id') or args.get('device'):
+        if args.get('device_id') or args.get('device'):
             return args
         session = innermost_session((task_vars or {}).get('__lock_session_stack') or [], 'sdm')
         device_ids = session.get('device_ids')

@@ -68,6 +68,15 @@ class Config:
     def staged(self):
         return [call for call in self.calls if call[0] in ('add', 'update', 'delete')]
 
+    def changes(self):
+        """The staged changes as the SDM lists them: one per element staged here (named by its key values)."""
+        self.calls.append(('changes',))
+        listed = []
+        for call in self.staged():
+            values = call[2] if call[0] == 'delete' else dict((name, value) for name, value in call[2].items() if name in ('id', 'name'))
+            listed.append({'name': ','.join(values.values()), 'operation': call[0], 'elementTypePath': call[1]})
+        return listed
+
 
 class Task:
     """The UnderDeviceLock of a task: ``begun`` counts begin_work calls; ``load`` is what the device shows after loadConfig."""

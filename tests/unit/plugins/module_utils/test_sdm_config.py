@@ -214,11 +214,17 @@ def test_a_204_ignores_any_body():
 def test_changes_are_read_and_none_is_empty():
     body = ('<configurationChanges><changedConfigElements><elementTypePath>realmConfig</elementTypePath><name>core</name>'
             '<operation>created</operation></changedConfigElements></configurationChanges>')
-    config, session = make(xml(200, body), xml(204), xml(200, ''), xml(200, '<configurationChanges/>'))
+    config, session = make(xml(200, body), xml(204), xml(200, '<configurationChanges/>'))
     told = idempotence_of(config.client)
     assert config.changes() == [{'elementTypePath': 'realmConfig', 'name': 'core', 'operation': 'created'}]
-    assert config.changes() == [] and config.changes() == [] and config.changes() == []
+    assert config.changes() == [] and config.changes() == []
     assert sent(session) == ('GET', CONFIGS + 'configurationChanges') and set(told) == {('configurationChanges', True)}
+
+
+def test_a_200_with_no_body_to_the_changes_read_says_nothing_and_fails():
+    # an empty list is an empty element or a 204: a push must not take an empty 200 for "nothing pending"
+    config, _session = make(xml(200, ''))
+    assert failure(config.changes).reason == 'bad_response'
 
 
 def test_changes_that_are_no_xml_or_refused_raise():

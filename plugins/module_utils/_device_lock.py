@@ -72,6 +72,27 @@ def undo_partial(ids, standings, session):
             session().device_action(device_id, 'Unlock')
 
 
+def unpushed_words(lease):
+    """What to say of the changes a device lock's lease records as staged by its run and not pushed ('' for none): they
+    outlive the lock."""
+    staged = (lease.sdm_work or {}).get('staged')
+    if not staged:
+        return ''
+    named = ', '.join('%s %s' % (kind, ','.join('%s=%s' % item for item in sorted(key.items())) or '(one)') for kind, key in staged[:5])
+    return ('%d change(s) this run staged were not pushed (%s%s); they stay in the staging area of user %s, where the push of '
+            'a later run refuses them: push them before the release (device_config_push), or discard them (device_config_push '
+            'state=discarded)' % (len(staged), named, ', ...' if len(staged) > 5 else '', lease.user))
+
+
+def forget_leases(lock, device_ids):
+    """Delete the leases of ``device_ids`` of ``lock`` (a DeviceLock), saying so where its run staged changes it did not push."""
+    for device_id in device_ids:
+        lease = lock.store.read(lock._key(device_id))
+        if lease is not None and lock.run.same(lease.run) and unpushed_words(lease):
+            lock.host.warn('device %s on SDM %s: %s' % (device_id, lock.endpoint, unpushed_words(lease)))
+        lock.store.delete(lock._key(device_id))
+
+
 def stand_by(client):
     """Behind another run's lease: be signed in, with a live connection, so the hand-over costs one request.
 
@@ -155,19 +176,7 @@ class DeviceLock(DeviceRelease, LockProtocol):
             self.store.write(self.new_lease('device:%s' % device_id, proof))
 
     def _forget(self, device_ids):
-        for device_id in device_ids:
-            self._warn_if_unpushed(device_id, self.store.read(self._key(device_id)))
-            self.store.delete(self._key(device_id))
-
-    def _warn_if_unpushed(self, device_id, lease):
-        """Say so when this run staged changes on the device in the SDM that it did not push: they outlive the lock."""
-        staged = (lease.sdm_work or {}).get('staged') if lease is not None and self.run.same(lease.run) else None
-        if staged:
-            named = ', '.join('%s %s' % (kind, ','.join('%s=%s' % item for item in sorted(key.items())) or '(one)') for kind, key in staged[:5])
-            self.host.warn('device %s on SDM %s: %d change(s) this run staged were not pushed (%s%s); they stay in the staging area '
-                           'of user %s, where the push of a later run refuses them: push them before the release '
-                           '(device_config_push), or discard them (device_config_push state=discarded)'
-                           % (device_id, self.endpoint, len(staged), named, ', ...' if len(staged) > 5 else '', self.client.username))
+        forget_leases(self, device_ids)
 
     def targets(self):
         """The targets the options name (``_sdm_targets.resolve_targets``), signed in only where the device list is read."""

@@ -36,8 +36,8 @@ class Outcome:
     def __repr__(self):
         short = dict((name, dict((k, v) for k, v in result.items() if k not in ('invocation', 'exception')))
                      for name, result in self.steps.items() if isinstance(result, dict))
-        return 'Outcome(rc=%s; %s)\n--- stderr\n%s' % (self.play.returncode, json.dumps(short, sort_keys=True)[:4000],
-                                                      self.play.stderr[-1500:])
+        return 'Outcome(rc=%s; %s)\n--- stderr\n%s' % (
+            self.play.returncode, json.dumps(short, sort_keys=True)[:4000], self.play.stderr[-1500:])
 
 
 def run_steps(ansible, steps, lock=('ID1',), unlock=True, check=False, diff=False, verbosity=0, inventory=None,
@@ -175,8 +175,14 @@ def test_foreign_change_staged_before_the_run_is_refused(ansible, emulator, form
     assert_clean(emulator)
 
 
-@pytest.mark.parametrize('form', ['another_element', pytest.param('same_element_update', marks=pytest.mark.xfail(strict=True, reason='not kept (docs/operator-guide.md): the SDM lists one staged change per element, so a change another client of the same SDM user stages on an element this run staged, after this run began, cannot be told apart; keep other clients off the service account while a run holds the device')),
-                                  pytest.param('same_element_created', marks=pytest.mark.xfail(strict=True, reason='not kept (docs/operator-guide.md): the SDM lists one staged change per element, so a change another client of the same SDM user stages on an element this run staged, after this run began, cannot be told apart; keep other clients off the service account while a run holds the device'))])
+NOT_KEPT_SAME_ELEMENT = pytest.mark.xfail(strict=True, reason=(
+    'not kept (docs/operator-guide.md): the SDM lists one staged change per element, so a change another client of the same '
+    'SDM user stages on an element this run staged, after this run began, cannot be told apart; keep other clients off the '
+    'service account while a run holds the device'))
+
+
+@pytest.mark.parametrize('form', ['another_element', pytest.param('same_element_update', marks=NOT_KEPT_SAME_ELEMENT),
+                                  pytest.param('same_element_created', marks=NOT_KEPT_SAME_ELEMENT)])
 def test_foreign_change_staged_during_the_run_is_refused(ansible, emulator, form):
     """FINDING ([same_element_update], [same_element_created] fail): promise "nothing pushed that this run did not stage":
     a change another job of the same SDM user stages on an element this run staged is pushed silently as ours."""
@@ -741,8 +747,8 @@ def test_a_later_run_that_adopts_the_lock_and_stages_nothing_pushes_nothing(emul
 def two_host_inventory(ansible, hosts):
     path = ansible.workdir / 'inventory.json'
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({'all': {'hosts': dict((name, {'ansible_connection': 'local', 'steps': steps})
-                                                       for name, steps in hosts.items())}}))
+    hosts_vars = dict((name, {'ansible_connection': 'local', 'steps': steps}) for name, steps in hosts.items())
+    path.write_text(json.dumps({'all': {'hosts': hosts_vars}}))
     return str(path)
 
 

@@ -10,7 +10,6 @@ import json
 
 import pytest
 
-from tests.integration.ansible_runner_util import assert_no_secret  # noqa: F401  (kept for the -vvvv scans)
 
 pytestmark = pytest.mark.integration
 
@@ -383,7 +382,7 @@ def test_a_push_slower_than_push_timeout_fails_and_is_not_repeated(ansible, emul
 # --------------------------------------------------------------------------------------------- the lock taken away mid-run
 
 @pytest.mark.xfail(strict=True, reason='not guaranteed (docs/operator-guide.md): the SDM has nothing that reads a device lock, and it lets '
-                                      'anyone push a device nobody holds; the release then warns that the device was no longer locked')
+                                       'anyone push a device nobody holds; the release then warns that the device was no longer locked')
 def test_the_device_lock_forced_free_between_stage_and_push(ansible, emulator):
     """FINDING: promise "stage and push only under the device lock this run holds". An administrator forces ID1 free
     after the staging task (control API release); the push then saves and activates (changed, SUCCESS) on a device
@@ -418,7 +417,7 @@ def test_another_user_takes_the_device_between_stage_and_push(ansible, emulator)
 
 
 @pytest.mark.xfail(strict=True, reason='not supported (docs/decisions.md, SDM: locks after logout): an SDM that drops a user\'s device '
-                                      'locks at logout keeps no lock past the task that took it')
+                                       'locks at logout keeps no lock past the task that took it')
 def test_an_sdm_that_ends_device_locks_at_logout(ansible, emulator):
     """FINDING: promise "stage and push only under the device lock this run holds". On an SDM whose device locks end
     with the session that took them (sdm.lock_lifetime=logout, an emulator switch for what Oracle leaves open), the
@@ -638,8 +637,8 @@ def test_a_bad_answer_to_the_push_action_fails_in_one_line_and_is_never_repeated
 
 
 @pytest.mark.xfail(strict=True, reason='not guaranteed (docs/operator-guide.md): an Unlock answered 200 is the SDM\'s word that the lock '
-                                      'is gone (Oracle documents 200 and 204 with no body); an SDM that answers so without unlocking '
-                                      'cannot be told apart, as nothing reads a device lock')
+                                       'is gone (Oracle documents 200 and 204 with no body); an SDM that answers so without unlocking '
+                                       'cannot be told apart, as nothing reads a device lock')
 def test_the_release_answered_with_an_empty_200_leaves_no_ownerless_lock(ansible, emulator):
     """FINDING: promise "a failure must never leave a lock without an owner" (operator guide: "A lease is forgotten
     only once the device has said the lock is gone"). The end-of-run unlock (device_lock state=unlocked, as in every

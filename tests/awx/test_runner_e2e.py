@@ -195,10 +195,16 @@ def test_example_play_through_ansible_runner_leaks_no_secret(emulator, installed
     # The secrets were really used: the locks were granted to the credentials' users, and the emulator
     # issued tokens and sessions during the run.
     events = [event for event in emulator.audit() if event['seq'] > audit_before]
-    grants = set((event['instance'], event['holder']['user']) for event in events if event['event'] == 'grant')
-    releases = set((event['instance'], event['holder']['user']) for event in events if event['event'] == 'release')
+
+    def holders(kind, sdm_push=False):
+        # the SDM's push takes the SBC's configuration lock itself (holder kind sdm), as the SDM user
+        return set((event['instance'], event['holder']['user']) for event in events
+                   if event['event'] == kind and (event['holder'].get('kind') == 'sdm') == sdm_push)
+
+    grants, releases = holders('grant'), holders('release')
     if playbook == 'demo.yml':
         assert grants == releases == {('sbc1', 'admin'), ('sdm1', 'prov1')}, events
+        assert holders('grant', sdm_push=True) == holders('release', sdm_push=True) == {('sbc1', 'prov1')}, events
     assert grants, 'the play took no lock: the scan below would prove nothing'
     issued = emulator.secrets()
     new_tokens = sorted(set(issued['tokens']) - set(issued_before['tokens']))

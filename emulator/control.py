@@ -157,6 +157,14 @@ class ControlApi:
         self.tick_all()
         return reply(inst.lock_state())
 
+    async def sbc_elements(self, request):
+        """GET /sbc/{inst}/elements/{type}: the elements of one type as the SBC holds them (for tests; no token, no stats)."""
+        inst = self.instance(request, "sbc")
+        elements = inst.store.elements.get(request.match_info["type"])
+        if elements is None:
+            raise ControlError(404, "no element type %s" % request.match_info["type"])
+        return reply({"elements": [dict(element) for element in elements]})
+
     async def sbc_take_lock(self, request):
         inst = self.instance(request, "sbc")
         data = await self.body(request)
@@ -278,6 +286,7 @@ class ControlApi:
             web.post("/shutdown", self.shutdown),
             web.get("/sbc/{inst}/lock", self.sbc_lock_state),
             web.post("/sbc/{inst}/lock", self.sbc_take_lock),
+            web.get("/sbc/{inst}/elements/{type}", self.sbc_elements),
             web.post("/sbc/{inst}/release", self.sbc_release),
             web.post("/sbc/{inst}/expire-tokens", self.sbc_expire_tokens),
             web.get("/sdm/{inst}/locks", self.sdm_locks),

@@ -110,6 +110,10 @@ class Emulator:
         """Disarm every fault."""
         self.control("DELETE", "/faults")
 
+    def sbc_elements(self, element_type, inst="sbc1"):
+        """Return the elements of ``element_type`` as an SBC holds them, in its order (attribute name -> text)."""
+        return self.control("GET", "/sbc/%s/elements/%s" % (inst, element_type))["elements"]
+
     def sbc_lock_state(self, inst="sbc1"):
         """Return ``{"held": bool, "holder": {kind, user, id} or None}`` of an SBC's configuration lock."""
         return self.control("GET", "/sbc/%s/lock" % inst)

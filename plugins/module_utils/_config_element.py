@@ -6,7 +6,7 @@
 # This file is for internal use by the oracle_comms.provisioning collection only.
 # It may change, or be removed, at any time, without notice.
 
-"""``config_element``, ``config_commit`` and ``config_element_info``: SBC configuration under the lock this run holds.
+"""``config_element``, ``config_elements``, ``config_commit`` and ``config_element_info``: SBC configuration under the lock this run holds.
 
 None of them takes a lock. The changing ones find the lease of the configuration lock this run holds on the
 SBC with the task's credentials (the lock core's lease record), use its token (renewed past half its life, as
@@ -22,6 +22,7 @@ import contextlib
 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_commit_task import commit_changes
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_element_task import change_element
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_elements_task import change_elements
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_info_task import read_elements
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_lock import ConfigLock
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import (
@@ -146,6 +147,11 @@ class UnderLock:
 def element_task(params, host, redactor):
     """What ``config_element`` does with validated ``params``: its result (see ``change_element``)."""
     return change_element(params, host, redactor, UnderLock)
+
+
+def elements_task(params, host, redactor):
+    """What ``config_elements`` does with validated ``params``: its result (see ``change_elements``)."""
+    return change_elements(params, host, redactor, UnderLock)
 
 
 def commit_task(params, host, redactor):

@@ -41,7 +41,7 @@ def _the_one(found, element_type, key):
 _KEYS_HINT = 'give key_attributes (the attributes that identify one element of this type) and the task needs no metadata'
 
 
-def _metadata_if_readable(config, element_type):
+def metadata_if_readable(config, element_type):
     """The type's metadata, or None when the SBC answers it in no shape we read: the values are then compared as text,
     and the SBC's answer to the update says whether it changed anything."""
     try:
@@ -52,7 +52,7 @@ def _metadata_if_readable(config, element_type):
         return None
 
 
-def _settled(config, element_type, key, answered):
+def settled(config, element_type, key, answered):
     """The element as the SBC has it after a change: its answer, or (an answer without the element) a read of it."""
     if answered is not None:
         return answered
@@ -64,7 +64,7 @@ def _named(key):
     return ', '.join('%s=%s' % item for item in sorted(key.items())) or '(the one of its type)'
 
 
-def _added(config, element_type, key, body, singleton):
+def added_element(config, element_type, key, body, singleton):
     """Add the element and return it as the SBC has it (None when it cannot say).
 
     A singleton is made as Oracle documents: a POST of its type alone, then a PUT of the attributes. When the answer to
@@ -84,10 +84,10 @@ def _added(config, element_type, key, body, singleton):
         answered = found[0]
     if singleton:
         answered = config.update(element_type, body)
-    return _settled(config, element_type, key, answered)
+    return settled(config, element_type, key, answered)
 
 
-def _warn_if_not_as_asked(host, element_type, after, desired, meta):
+def warn_if_not_as_asked(host, element_type, after, desired, meta):
     """Say so when the SBC holds, after the change, other values than asked (it may ignore or rewrite some)."""
     other = sorted(name for name, value in desired.items()
                    if not same_value(meta, name, after.get(name), value) and not loosely_same(after.get(name), value))
@@ -129,14 +129,14 @@ def change_element(params, host, redactor, under_lock):
             current = _the_one(found, element_type, key)
             if state == 'present' and current is not None and meta is None and loose_names(current, desired):
                 # only the metadata can tell "Enabled" from "enabled" as one enum value, or as two strings
-                meta = _metadata_if_readable(config, element_type)
+                meta = metadata_if_readable(config, element_type)
             action, body, after = plan(current, desired, key, state, meta)
             changed = action is not None
             if changed and not host.check_mode:
                 if action == ADD:
-                    after = _added(config, element_type, key, body, singleton) or after
+                    after = added_element(config, element_type, key, body, singleton) or after
                 elif action == UPDATE:
-                    after = _settled(config, element_type, key, config.update(element_type, body)) or after
+                    after = settled(config, element_type, key, config.update(element_type, body)) or after
                     # the SBC's answer is the truth: an update it answers with what was sent as it was changed nothing
                     changed = any(after.get(name) != current.get(name) for name in body if name not in key)
                 elif config.delete(element_type, key) is False:
@@ -145,7 +145,7 @@ def change_element(params, host, redactor, under_lock):
                     host.warn('the answer to deleting the %s element %s was lost on the way; it is gone, so this task deleted it'
                               % (element_type, _named(key)))
                 if action in (ADD, UPDATE) and after is not None:
-                    _warn_if_not_as_asked(host, element_type, after, desired, meta)
+                    warn_if_not_as_asked(host, element_type, after, desired, meta)
                 if changed:
                     task.remember_change(lease)
         result = dict(changed=changed, element_type=element_type, key=key, state=state, action=action if changed else None,

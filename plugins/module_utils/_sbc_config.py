@@ -130,6 +130,22 @@ class SbcConfig:
                               REASON_BAD_RESPONSE, response.status_code)
         return meta
 
+    def template(self, element_type):
+        """The attributes of a new ``element_type`` element at their defaults (``configuration/elementTypes/template``, which
+        Oracle documents as the type's supported attributes with their default values); OracleError(bad_response) when the
+        answer holds no element in the documented shape."""
+        action = 'reading the template of %s' % element_type
+        response = self.http.request('GET', self._path('configuration/elementTypes/template'), idempotent=True,
+                                     params={'elementType': element_type}, headers=self._headers())
+        if response.status_code != 200:
+            raise self._error(response, action, element_type)
+        found = parse_elements(parse_xml(response.text))
+        if not found:
+            raise OracleError('%s on %s: the answer holds no configElement%s; state=replaced and overridden need the defaults it '
+                              'gives, so use state=merged and give every attribute' % (action, self.where, self._said(response)),
+                              REASON_BAD_RESPONSE, response.status_code)
+        return found[0]
+
     def type_known(self, element_type):
         """Whether the SBC knows ``element_type``: its metadata answers 200 (404: it does not); the answer's shape is not read."""
         response = self.http.request('GET', self._path('configuration/elementTypes/metadata'), idempotent=True,

@@ -101,3 +101,103 @@ def test_a_rerun_sends_no_changing_request(ansible, emulator, tmp_path):
     results, _play = run_steps(ansible, tmp_path, [{'state': state, 'config': config} for state in ('merged', 'replaced')])
     assert [result['changed'] for result in results] == [False, False]
     assert not changing(emulator)
+
+
+def test_check_mode_predicts_exactly_what_a_real_run_then_sends_and_sends_nothing_that_changes(ansible, emulator, tmp_path):
+    run_steps(ansible, tmp_path, [{'state': 'merged', 'config': realms(3)}])
+    wanted = realms(2) + [{'identifier': 'list-02', 'addr-prefix': '203.0.113.200/32'}, {'identifier': 'new-one'}]
+    emulator.reset_stats()
+    predicted, play = run_check(ansible, tmp_path, 'overridden', wanted)
+    assert play.returncode == 0, play
+    assert not changing(emulator), emulator.stats('sbc1')['by_route']
+    # the destructive part is named before anything is deleted: the seeded realms, by key
+    assert [line for line in predicted['commands'] if line.startswith('delete')] == [
+        'delete realm-config identifier=core', 'delete realm-config identifier=access']
+    results, _play = run_steps(ansible, tmp_path, [{'state': 'overridden', 'config': wanted}])
+    assert results[0]['commands'] == predicted['commands']
+    assert sorted(identifiers(results[0]['after'])) == sorted(identifiers(predicted['after'])) == ['list-00', 'list-01', 'list-02', 'new-one']
+    assert sorted(identifiers(emulator.sbc_elements('realm-config'))) == ['list-00', 'list-01', 'list-02', 'new-one']
+
+
+def test_check_mode_deleting_a_whole_type_names_every_element(ansible, emulator, tmp_path):
+    predicted, play = run_check(ansible, tmp_path, 'deleted')
+    assert play.returncode == 0, play
+    assert predicted['commands'] == ['delete realm-config identifier=core', 'delete realm-config identifier=access']
+    assert predicted['changed'] and predicted['after'] == [] and not changing(emulator)
+    assert identifiers(emulator.sbc_elements('realm-config')) == SEEDED
+
+
+def test_diff_shows_the_elements_before_and_after_by_key(ansible, emulator, tmp_path):
+    _results, play = run_steps(ansible, tmp_path, [{'state': 'merged', 'config': [{'identifier': 'core', 'description': 'diffed'}]}],
+                               diff=True)
+    assert '"identifier=core": {' in play.stdout and '+        "description": "diffed",' in play.stdout, play.stdout
+
+
+def test_a_refused_element_in_the_middle_stops_the_list_and_says_what_was_and_was_not_applied(ansible, emulator, tmp_path):
+    config = realms(2) + [{'identifier': 'list-bad', 'max-bandwidth': 'lots'}] + realms(2, prefix='late')
+    results, _play = run_steps(ansible, tmp_path, [{'state': 'merged', 'config': config}, {'state': 'gathered'}])
+    failed, gathered = results
+    assert failed['failed'] and failed['reason'] == 'bad_input' and failed['changed'], failed
+    assert 'after 2 of 5 changes' in failed['msg'] and '\n' not in failed['msg'], failed['msg']
+    assert failed['commands'] == ['add realm-config identifier=list-00: addr-prefix=203.0.113.0/32',
+                                  'add realm-config identifier=list-01: addr-prefix=203.0.113.1/32']
+    assert failed['failed_command'].startswith('add realm-config identifier=list-bad') and len(failed['not_applied']) == 3
+    # exactly what was reported is on the SBC; the lock was held to the end and given back by the play's always
+    assert identifiers(gathered['gathered']) == SEEDED + ['list-00', 'list-01']
+    assert [event['event'] for event in emulator.audit('sbc1')] == ['grant', 'release']
+
+
+@pytest.mark.parametrize('state, config', [('deleted', None), ('deleted', [{}]), ('overridden', None)])
+def test_a_singleton_is_never_deleted(ansible, emulator, tmp_path, state, config):
+    step = {'element_type': 'system-config', 'state': state}
+    if config is not None:
+        step['config'] = config
+    results, _play = run_steps(ansible, tmp_path, [step])
+    assert results[0]['failed'] and results[0]['reason'] == 'bad_input' and 'singleton' in results[0]['msg'], results[0]
+    assert not changing(emulator)
+
+
+def test_a_singleton_is_merged_and_replaced(ansible, emulator, tmp_path):
+    steps = [{'element_type': 'system-config', 'state': 'merged', 'config': [{'location': 'rack 7'}]},
+             {'element_type': 'system-config', 'state': 'replaced', 'config': [{'description': 'replaced'}]},
+             {'element_type': 'system-config', 'state': 'replaced', 'config': [{'description': 'replaced'}]}]
+    results, _play = run_steps(ansible, tmp_path, steps)
+    assert [result['changed'] for result in results] == [True, True, False], results
+    element = emulator.sbc_elements('system-config')[0]
+    # replaced: the location given before returns to its default; the hostname (not given) too
+    assert element['description'] == 'replaced' and element['location'] == '' and element['hostname'] == '', element
+
+
+def test_rendered_and_parsed_reach_no_sbc(ansible, emulator, tmp_path):
+    saved = ('<response><data><configElement><elementType>realm-config</elementType><attribute><name>identifier</name>'
+             '<value>saved</value></attribute></configElement><configElement><elementType>sip-interface</elementType>'
+             '<attribute><name>realm-id</name><value>saved</value></attribute></configElement></data></response>')
+    steps = [{'state': 'rendered', 'config': [{'identifier': 'lab', 'max-bandwidth': 10}]},
+             {'state': 'parsed', 'running_config': saved}]
+    results, _play = run_steps(ansible, tmp_path, steps, offline=True, env={'SBC_HOST': None, 'SBC_PASSWORD': None})
+    rendered, parsed = results
+    assert rendered['rendered'] == ['<configElement><elementType>realm-config</elementType><attribute><name>identifier</name>'
+                                    '<value>lab</value></attribute><attribute><name>max-bandwidth</name><value>10</value>'
+                                    '</attribute></configElement>'], rendered
+    assert parsed['parsed'] == [{'identifier': 'saved'}], parsed
+    assert not emulator.stats('sbc1')['total']
+
+
+def test_without_the_lock_of_this_run_nothing_is_sent(ansible, emulator, tmp_path):
+    results, _play = run_steps(ansible, tmp_path, [{'state': 'merged', 'config': realms(2)}], offline=True)
+    assert results[0]['failed'] and results[0]['reason'] == 'not_locked', results[0]
+    assert not changing(emulator) and 'POST /rest/{v}/configuration/lock' not in emulator.stats('sbc1')['by_route']
+
+
+def test_one_task_reads_the_metadata_and_the_list_once_and_sends_one_request_per_change(ansible, emulator, tmp_path):
+    emulator.set_switches({'sbc.page_size': '10'})
+    run_steps(ansible, tmp_path, [{'state': 'merged', 'config': realms(30)}], verbosity=3)
+    routes = emulator.stats('sbc1')['by_route']
+    assert routes['POST /rest/{v}/%s' % ELEMENTS] == 30 and routes['GET /rest/{v}/configuration/elementTypes/metadata'] == 1
+    assert routes['GET /rest/{v}/%s' % ELEMENTS] == 1  # the type had two elements before: one page
+    assert routes['POST /rest/{v}/auth/token'] == 1
+
+
+def test_no_secret_at_vvv(ansible, emulator, tmp_path):
+    _results, play = run_steps(ansible, tmp_path, [{'state': 'merged', 'config': realms(2)}, {'state': 'gathered'}], verbosity=3)
+    assert_no_secret(play.output, ['admin-secret-1'] + emulator.secrets()['tokens'])

@@ -138,6 +138,48 @@ def provisioning_play(variant, count, device_id='ID1'):
     return play('%s: device_lock, %d tasks, unlock' % (variant, 0 if variant == 'lock-only' else count), tasks)
 
 
+LIST_TYPE = 'realm-config'
+LIST_VARIANTS = ('lock-only', 'elements', 'element', 'uri')
+
+
+def list_realms(count):
+    """The ``count`` realm-config elements the list row adds: identifier ``bench-00``... and an addr-prefix each."""
+    return [{'identifier': 'bench-%02d' % index, 'addr-prefix': '10.%d.%d.0/24' % (index // 256, index % 256)} for index in range(count)]
+
+
+def realm_body(realm):
+    """The configElement XML a uri task POSTs for ``realm`` (what config_element and config_elements send)."""
+    attributes = ''.join('<attribute><name>%s</name><value>%s</value></attribute>' % item for item in realm.items())
+    return '<configElement><elementType>%s</elementType>%s</configElement>' % (LIST_TYPE, attributes)
+
+
+def list_play(variant, realms):
+    """One config_lock lock, the realms added as ``variant`` says, one config_lock unlock (``lock-only``: nothing between).
+
+    ``elements``: one config_elements task (state merged) with every realm; ``element``: a config_element task per realm;
+    ``uri``: an ``ansible.builtin.uri`` POST per realm with the lock's token, read from the lease record by the
+    ``oracle_comms.provisioning.lease`` lookup (its documented use; templated per task).
+    """
+    tasks = [{'name': 'lock', COLLECTION + '.config_lock': {'state': 'locked'}, 'register': 'sbc_lock'}]
+    play_vars = None
+    if variant == 'elements':
+        tasks.append({'name': '%d realms' % len(realms), COLLECTION + '.config_elements': {
+            'element_type': LIST_TYPE, 'state': 'merged', 'config': [dict(realm) for realm in realms]}})
+    elif variant == 'element':
+        tasks += [{'name': 'realm %s' % realm['identifier'], COLLECTION + '.config_element': {'element_type': LIST_TYPE, 'attributes': dict(realm)}}
+                  for realm in realms]
+    elif variant == 'uri':
+        play_vars = {'sbc': "{{ lookup('%s.lease', sbc_lock.lease_file) }}" % COLLECTION, 'ca_path': ENV % 'SBC_CA_PATH'}
+        headers = {'Authorization': 'Bearer {{ sbc.token }}', 'Content-Type': 'application/xml', 'Accept': 'application/xml'}
+        tasks += [dict({'name': 'realm %s' % realm['identifier'], 'no_log': True}, **_uri(
+            '{{ sbc.base_url }}/configuration/configElements', headers=dict(headers), body_format='raw', body=realm_body(realm),
+            status_code=[200, 201])) for realm in realms]
+    elif variant != 'lock-only':
+        raise ValueError('unknown list variant %r' % variant)
+    tasks.append({'name': 'unlock', COLLECTION + '.config_lock': {'state': 'unlocked'}})
+    return play('%s: config_lock, %d realms, unlock' % (variant, 0 if variant == 'lock-only' else len(realms)), tasks, play_vars=play_vars)
+
+
 # --------------------------------------------------------------------------------------------- scale
 
 def inventory(device_ids):

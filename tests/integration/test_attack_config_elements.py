@@ -11,6 +11,8 @@ def test_explore(ansible, emulator, tmp_path):
     steps = json.loads(os.environ['STEPS'])
     if os.environ.get('SW'):
         emulator.set_switches(json.loads(os.environ['SW']))
-    out, play = run(ansible, tmp_path, steps, diff=bool(os.environ.get('DIFF')), verbosity=int(os.environ.get('VV', '0')))
+    if os.environ.get('FAULT'):
+        emulator.arm_fault(**json.loads(os.environ['FAULT']))
+    out, play = run(ansible, tmp_path, steps, commit=bool(os.environ.get('COMMIT')), diff=bool(os.environ.get('DIFF')), verbosity=int(os.environ.get('VV', '0')))
     open('/tmp/explore.json', 'w').write(json.dumps({'out': out, 'stats': emulator.stats('sbc1')['by_route'], 'rc': play.returncode, 'realms': emulator.sbc_elements(os.environ.get('ET','realm-config')), 'lockstate': emulator.sbc_lock_state()}, indent=1))
     open('/tmp/explore.txt', 'w').write(play.stdout + play.stderr)

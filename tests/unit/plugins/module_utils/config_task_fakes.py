@@ -18,9 +18,21 @@ class Host:
 class Config:
     """An SbcConfig holding ``elements`` (a list of dicts); every call is recorded in ``calls``."""
 
-    def __init__(self, elements=(), meta=META, update_answer=None):
+    def __init__(self, elements=(), meta=META, update_answer=None, defaults=None, refuse=None):
         self.elements = [dict(one) for one in elements]
         self.meta, self.update_answer, self.calls = meta, update_answer, []
+        self.defaults = dict(defaults or {})
+        #: a change to refuse: (call name, its number among those calls, the OracleError to raise)
+        self.refuse = refuse
+
+    def _refused(self, name):
+        if self.refuse and self.refuse[0] == name:
+            if len([call for call in self.calls if call[0] == name]) == self.refuse[1]:
+                raise self.refuse[2]
+
+    def template(self, element_type):
+        self.calls.append(('template', element_type))
+        return dict(self.defaults)
 
     def _clock(self):
         return 100.0
@@ -39,15 +51,18 @@ class Config:
 
     def add(self, element_type, attributes):
         self.calls.append(('add', attributes))
+        self._refused('add')
         self.elements.append(dict(attributes))
         return dict(attributes)
 
     def update(self, element_type, attributes):
         self.calls.append(('update', attributes))
+        self._refused('update')
         return self.update_answer
 
     def delete(self, element_type, key):
         self.calls.append(('delete', key))
+        self._refused('delete')
         return True
 
     def run_step(self, step, deadline, keep_fresh=None):

@@ -18,9 +18,13 @@ The variants run back to back in a rotating order, repeated. Per task of a varia
 asserted is what every play sends: the emulator's request counts by route must be exactly
 :func:`expected_requests` (and the staged changes after the play what the variant stages), so that the benchmark
 fails rather than report a run that did something else.
+
+Then, on ``sbc1`` of the same emulator, the list row (benchmarks/provisioning_list.py): ``elements`` realms added by one
+``config_elements`` task, by as many ``config_element`` tasks, and by as many ``uri`` POSTs, under one ``config_lock``
+(skipped when ``elements`` is 0).
 """
 
-from benchmarks import plays
+from benchmarks import plays, provisioning_list
 from benchmarks.harness import SDM_ACTION, SDM_LOGIN, SDM_LOGOUT, Controller, by_route, emulator, median
 
 VARIANTS = ('lock-only', 'debug', 'element-add', 'element-noop', 'info', 'push')
@@ -125,6 +129,8 @@ def run(workdir, settings, log):
                 rss[variant].append(done.maxrss_mb)
                 requests[variant] = routes
                 log('provisioning %-12s repeat %d: %.2f s' % (variant, repeat + 1, done.wall))
+        if settings.get('elements'):
+            result['list'] = provisioning_list.run(emu, controller, workdir, settings, log)
         if controller.leases():
             raise RuntimeError('leases left after the provisioning plays: %s' % controller.leases())
     result.update(summarize(tasks, samples, rss, requests))

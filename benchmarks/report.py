@@ -3,7 +3,7 @@
 import json
 import pathlib
 
-from benchmarks import etcd, fanout, handover, pertask, provisioning, scale
+from benchmarks import etcd, fanout, handover, pertask, provisioning, provisioning_list, scale
 
 
 def _s(value, digits=2):
@@ -84,12 +84,19 @@ def target_rows(results):
             rows.append(('6 etcd %s' % product.upper(), 'recovery after SIGKILL of run and keeper <= TTL + 1 s (%.0f s)' % etcd.TARGET_RECOVERY,
                          'max %s, median %s (n=%d)' % (_s(row['recovery']['max']), _s(row['recovery']['median']), row['recovery']['n']),
                          _verdict(row['pass_recovery'])))
-    provisioned = results.get('provisioning')
-    if provisioned:
-        per = provisioned['requests_per_task']
-        rows.append(('7 provisioning', 'requests of every play = its expected routes (%d tasks per play)' % provisioned['tasks'],
-                     'per task: ' + ', '.join('%s %g' % (variant, per[variant]) for variant in provisioning.VARIANTS if variant in per),
-                     _verdict(provisioned['pass_requests'])))
+    if results.get('provisioning'):
+        rows += _provisioning_rows(results['provisioning'])
+    return rows
+
+
+def _provisioning_rows(provisioned):
+    per = provisioned['requests_per_task']
+    rows = [('7 provisioning', 'requests of every play = its expected routes (%d tasks per play)' % provisioned['tasks'],
+             'per task: ' + ', '.join('%s %g' % (variant, per[variant]) for variant in provisioning.VARIANTS if variant in per),
+             _verdict(provisioned['pass_requests']))]
+    if provisioned.get('list'):
+        benchmark, target, measured, passed = provisioning_list.target_row(provisioned['list'])
+        rows.append((benchmark, target, measured, _verdict(passed)))
     return rows
 
 
@@ -220,6 +227,8 @@ def _provisioning_lines(data):
                 routes = sorted(by_route[variant].items(), key=lambda item: -item[1])
                 shown = ', '.join('%s %g' % (provisioning.ROUTE_NAMES.get(route, route), number) for route, number in routes)
                 lines.append('| %s | %s |' % (variant, shown or 'nothing'))
+    if data.get('list'):
+        lines += provisioning_list.lines(data['list'], _s, _x)
     return lines
 
 
@@ -234,13 +243,15 @@ def plot(path, results):
     import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
 
     panels = [name for name in ('pertask', 'scale', 'fanout', 'handover', 'roundtrips', 'etcd', 'provisioning') if results.get(name)]
+    if (results.get('provisioning') or {}).get('list'):
+        panels.append('provisioning_list')
     columns = min(3, max(1, len(panels)))
     rows = (len(panels) + columns - 1) // columns
     figure, axes = plt.subplots(rows, columns, figsize=(6 * columns, 4.5 * rows), squeeze=False)
     for axis in axes.flat[len(panels):]:
         axis.set_visible(False)
     for axis, name in zip(axes.flat, panels):
-        globals()['_plot_' + name](axis, results[name])
+        globals()['_plot_' + name](axis, results['provisioning']['list'] if name == 'provisioning_list' else results[name])
     figure.suptitle('oracle_comms.provisioning benchmarks (medians; dashed: targets)')
     figure.tight_layout()
     figure.savefig(str(path), dpi=100)
@@ -367,3 +378,7 @@ def _plot_provisioning(axis, data):
     axis.set_xticklabels(['%s\n%g req' % (variant, data['requests_per_task'].get(variant, 0)) for variant in variants], fontsize=7)
     axis.set_ylabel('per task, ms (play - lock-only) / N; dashed: debug')
     axis.set_title('7. provisioning modules, %d tasks per play' % data['tasks'])
+
+
+def _plot_provisioning_list(axis, data):
+    provisioning_list.plot(axis, data)

@@ -32,17 +32,17 @@ MODES = {
              'fanout': {'sizes': [1, 20, 200], 'repeats': 5},
              'handover': {'waiters': [1, 10, 50], 'local_repeats': 2, 'foreign_repeats': 3, 'window': 6.0, 'ramp': 2.0},
              'etcd': {'handover_repeats': 10, 'pairs': 15, 'repeats': 5, 'recovery_repeats': 3},
-             'provisioning': {'tasks': 15, 'repeats': 5}},
+             'provisioning': {'tasks': 15, 'repeats': 5, 'elements': 50}},
     'quick': {'pertask': {'pairs': 5, 'repeats': 2}, 'scale': {'devices': 200, 'forks': 50, 'repeats': 1},
               'fanout': {'sizes': [1, 20, 200], 'repeats': 2},
               'handover': {'waiters': [1, 10], 'local_repeats': 1, 'foreign_repeats': 2, 'window': 3.0, 'ramp': 2.0},
               'etcd': {'handover_repeats': 4, 'pairs': 5, 'repeats': 3, 'recovery_repeats': 2},
-              'provisioning': {'tasks': 10, 'repeats': 3}},
+              'provisioning': {'tasks': 10, 'repeats': 3, 'elements': 50}},
     'smoke': {'pertask': {'pairs': 1, 'repeats': 1}, 'scale': {'devices': 4, 'forks': 4, 'repeats': 1},
               'fanout': {'sizes': [1, 3], 'repeats': 1},
               'handover': {'waiters': [1], 'local_repeats': 1, 'foreign_repeats': 1, 'window': 1.0, 'ramp': 0.5, 'pause': 0.3},
               'etcd': {'handover_repeats': 1, 'pairs': 1, 'repeats': 1, 'recovery_repeats': 1, 'pause': 0.3},
-              'provisioning': {'tasks': 1, 'repeats': 1}},
+              'provisioning': {'tasks': 1, 'repeats': 1, 'elements': 5}},
 }
 
 
@@ -55,11 +55,13 @@ def parse_args(argv):
                         help='comma-separated benchmarks: pertask (1), scale (2), fanout (3), handover (4), roundtrips (5), etcd (6), '
                              'provisioning (7); default all')
     parser.add_argument('--products', default='sbc,sdm',
-                        help='products for per-task, hand-over, round trips and etcd (default sbc,sdm; provisioning is SDM only)')
+                        help='products for per-task, hand-over, round trips and etcd (default sbc,sdm; provisioning: SDM, and SBC for its list row)')
     parser.add_argument('--repeats', type=int,
                         help='repeats of per-task, scale, fan-out, the etcd per-task plays and provisioning (default by mode: 5/2/5/5/5 full)')
     parser.add_argument('--pairs', type=int, help='per task (and the etcd per-task plays): lock+unlock pairs per play (default 15)')
     parser.add_argument('--tasks', type=int, help='provisioning: tasks of each module per play (default 15)')
+    parser.add_argument('--elements', type=int,
+                        help='provisioning, list row: realm-config elements per play on the SBC (default 50; 5 with --smoke; 0 skips the row)')
     parser.add_argument('--devices', type=int, help='scale: devices = inventory hosts (default 1000)')
     parser.add_argument('--forks', type=int, help='scale: forks (default 50)')
     parser.add_argument('--scale-variant', default='both', choices=['auto', 'role', 'module', 'both'],
@@ -95,6 +97,8 @@ def settings_for(options):
         chosen['etcd']['pairs'] = options.pairs
     if options.tasks:
         chosen['provisioning']['tasks'] = options.tasks
+    if options.elements is not None:
+        chosen['provisioning']['elements'] = options.elements
     if options.devices:
         chosen['scale']['devices'] = options.devices
     if options.forks:

@@ -162,6 +162,14 @@ DEVICE_CONFIG_ELEMENT_SPEC = _DEVICE_CONFIG_BASE_SPEC.merge(ArgumentSpec(dict(
     state=dict(type='str', default='present', choices=['present', 'absent']),
 )))
 
+DEVICE_CONFIG_ELEMENTS_SPEC = _DEVICE_CONFIG_BASE_SPEC.merge(ArgumentSpec(dict(
+    element_type=dict(type='str', required=True),
+    config=dict(type='list', elements='dict'),
+    key_attributes=dict(type='list', elements='str', no_log=False),
+    state=dict(type='str', default='merged', choices=CONFIG_ELEMENTS_STATES),
+    running_config=dict(type='str'),
+), required_if=[('state', 'parsed', ('running_config',)), ('state', 'rendered', ('config',))]))
+
 DEVICE_CONFIG_PUSH_SPEC = _DEVICE_CONFIG_BASE_SPEC.merge(ArgumentSpec(dict(
     state=dict(type='str', default='pushed', choices=['pushed', 'discarded']),
     push_type=dict(type='str', default='save_activate', choices=['save_activate', 'save', 'activate']),

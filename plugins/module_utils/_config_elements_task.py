@@ -29,6 +29,7 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_
     REPLACED,
     listed,
     named,
+    send_in_order,
     steps_for,
 )
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_BAD_INPUT, OracleError
@@ -79,37 +80,27 @@ def _refuse_destructive(state, element_type, items, meta):
 
 
 def _apply(config, host, element_type, steps, singleton, meta):
-    """Send ``steps`` in order; return the elements as answered (key name -> element, None when an answer carried none)
-    and the number of steps that changed the SBC. Stops at the first refusal: OracleError with what was and was not sent."""
-    answered, changed = {}, 0
-    for number, step in enumerate(steps):
-        try:
-            if step.action == ADD:
-                answered[named(step.key)] = added_element(config, element_type, step.key, step.body, singleton)
-                changed += 1
-            elif step.action == UPDATE:
-                element = config.update(element_type, step.body)
-                answered[named(step.key)] = element
-                # an update the SBC answers with the element as it was changed nothing
-                if element is None or any(element.get(name) != step.before.get(name) for name in step.body if name not in step.key):
-                    changed += 1
-            elif config.delete(element_type, step.key) is False:
-                host.warn('the answer to deleting the %s element %s was lost on the way; it is gone, so this task deleted it'
-                          % (element_type, named(step.key)))
-                changed += 1
-            else:
-                changed += 1
-        except OracleError as exc:
-            done = [one.command(element_type) for one in steps[:number]]
-            left = [one.command(element_type) for one in steps[number:]]
-            exc.msg = '%s (after %d of %d changes; the lock stays held: the session\'s release and commit decide what becomes of them)' % (
-                exc.msg, number, len(steps))
-            exc.detail = dict(exc.detail or {}, commands=done, not_applied=left, failed_command=left[0])
-            exc.changed_count = changed
-            raise
-        if step.action in (ADD, UPDATE) and answered.get(named(step.key)) is not None:
+    """Send ``steps`` in order (see ``send_in_order``); the elements as answered (key name -> element, None when an answer
+    carried none) and the number of steps that changed the SBC."""
+    answered = {}
+
+    def send(step):
+        if step.action == ADD:
+            answered[named(step.key)] = added_element(config, element_type, step.key, step.body, singleton)
+        elif step.action == UPDATE:
+            element = answered[named(step.key)] = config.update(element_type, step.body)
+            if element is not None:
+                warn_if_not_as_asked(host, element_type, element, step.body, meta)
+            # an update the SBC answers with the element as it was changed nothing
+            return element is None or any(element.get(name) != step.before.get(name) for name in step.body if name not in step.key)
+        elif config.delete(element_type, step.key) is False:
+            host.warn('the answer to deleting the %s element %s was lost on the way; it is gone, so this task deleted it'
+                      % (element_type, named(step.key)))
+        if step.action == ADD and answered[named(step.key)] is not None:
             warn_if_not_as_asked(host, element_type, answered[named(step.key)], step.body, meta)
-    return answered, changed
+        return True
+
+    return answered, send_in_order(steps, element_type, send)
 
 
 def _read(config, element_type, given_keys, state):
@@ -166,9 +157,8 @@ def change_elements(params, host, redactor, under_lock):
                 try:
                     answered, count = _apply(config, host, element_type, steps, singleton, meta)
                 except OracleError as exc:
-                    if getattr(exc, 'changed_count', 0):
+                    if (exc.detail or {}).get('changed'):
                         task.remember_change(lease)
-                        exc.detail['changed'] = True
                     raise
                 changed = count > 0
                 if changed:

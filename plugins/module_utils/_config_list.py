@@ -175,3 +175,24 @@ def after_steps(elements, steps):
         elif step.action == ADD:
             result.append(step.after)
     return result
+
+
+def send_in_order(steps, element_type, send):
+    """Send ``steps`` in order with ``send(step)`` (returns whether the device changed); the number that changed it.
+
+    The first refusal (OracleError) stops the list: it is raised again with ``commands`` (what was sent),
+    ``not_applied`` (the rest, the refused one first), ``failed_command``, and ``changed`` when anything changed.
+    """
+    changed = 0
+    for number, step in enumerate(steps):
+        try:
+            changed += 1 if send(step) else 0
+        except OracleError as exc:
+            left = [one.command(element_type) for one in steps[number:]]
+            exc.msg = '%s (after %d of %d changes; nothing is undone, and the lock stays held)' % (exc.msg, number, len(steps))
+            exc.detail = dict(exc.detail or {}, commands=[one.command(element_type) for one in steps[:number]], not_applied=left,
+                              failed_command=left[0])
+            if changed:
+                exc.detail['changed'] = True
+            raise
+    return changed

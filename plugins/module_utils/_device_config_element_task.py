@@ -41,7 +41,7 @@ def sdm_element_type(params):
     return element_type
 
 
-def _one_value_each(attributes):
+def one_value_each(attributes):
     """OracleError(bad_input) for a list value: an SDM attribute holds one text (several values go into it as the SDM shows them)."""
     listed = sorted(name for name, value in attributes.items() if isinstance(value, list))
     if listed:
@@ -49,7 +49,7 @@ def _one_value_each(attributes):
                           '"a b"), not a list' % ('s' if len(listed) > 1 else '', ', '.join(listed)), REASON_BAD_INPUT)
 
 
-def _check_known(meta, attributes, where):
+def check_known_sdm(meta, attributes, where):
     unknown = [name for name in attributes if name not in meta.attributes]
     if unknown:
         raise OracleError('%s has no attribute %s according to %s (the SDM names attributes in camelCase); attributes of %s: %s'
@@ -77,7 +77,7 @@ def _decide(config, element_type, key, desired, state, meta):
     return current, action, body, after, meta
 
 
-def _stage(config, element_type, key, action, body, current, staged_before):
+def stage_change(config, element_type, key, action, body, current, staged_before):
     """Send the staged change; the element as the SDM answers it, or None.
 
     ``staged_before``: this run staged a change of this element already. An SDM whose reads leave out staged changes
@@ -102,7 +102,7 @@ def _stage(config, element_type, key, action, body, current, staged_before):
     return None
 
 
-def _confirm_staged(config, element_type, key, action, staged_before):
+def confirm_staged(config, element_type, key, action, staged_before):
     """An SDM that answers a staging call with no element must list the change among the staged ones; else nothing may
     have been staged (a delete of what this run added before leaves no change at all)."""
     if any(names_element(change, element_type, key) for change in config.changes()):
@@ -119,7 +119,7 @@ def _stage_element(task, params):
     host = task.host
     element_type = sdm_element_type(params)
     desired = normalized(params.get('attributes') or {})
-    _one_value_each(desired)
+    one_value_each(desired)
     state = params.get('state') or 'present'
     given_keys = [name.strip() for name in (params.get('key_attributes') or []) if name and name.strip()]
     if state == 'present' and not desired:
@@ -128,7 +128,7 @@ def _stage_element(task, params):
         meta = None
         if not given_keys:
             meta = config.metadata(element_type)
-            _check_known(meta, desired, config.where)
+            check_known_sdm(meta, desired, config.where)
         singleton = bool(meta and meta.singleton and not given_keys)
         key = key_of(element_type, [] if singleton else (given_keys or list(meta.keys)), desired, singleton=singleton)
         current, action, body, after, meta = _decide(config, element_type, key, desired, state, meta)
@@ -138,9 +138,9 @@ def _stage_element(task, params):
                 current, action, body, after, meta = _decide(config, element_type, key, desired, state, meta)
             if action is not None:
                 staged_before = [element_type, key] in lease.sdm_work['staged']
-                answered = _stage(config, element_type, key, action, body, current, staged_before)
+                answered = stage_change(config, element_type, key, action, body, current, staged_before)
                 if answered is None:
-                    _confirm_staged(config, element_type, key, action, staged_before)
+                    confirm_staged(config, element_type, key, action, staged_before)
                 if action != DELETE and answered is not None and answered.attributes:
                     after = answered.attributes
                 if record_staged(lease.sdm_work, element_type, key):

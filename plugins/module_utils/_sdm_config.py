@@ -120,6 +120,20 @@ class SdmConfig:
                               % (action, self.where, self._said(response)), REASON_BAD_RESPONSE, response.status_code)
         return meta
 
+    def create(self, element_type):
+        """A new ``element_type`` element with every attribute at its default (``configElements/create``, which Oracle
+        documents as never stored); OracleError(bad_response) when the answer holds no element."""
+        action = 'reading the defaults of %s' % element_type
+        response = self.client.call('POST', self._configs + 'configElements/create', type_request(element_type), idempotent=True)
+        if response.status_code != 200:
+            raise self._error(response, action, element_type)
+        found = parse_elements(parse_xml(response.text))
+        if not found:
+            raise OracleError('%s on %s: the answer holds no configElement%s; state=replaced and overridden need the defaults it '
+                              'gives, so use state=merged and give every attribute' % (action, self.where, self._said(response)),
+                              REASON_BAD_RESPONSE, response.status_code)
+        return found[0]
+
     def elements(self, element_type):
         """Every element of ``element_type`` as the SDM shows it (SdmElements, sub-elements included)."""
         action = 'reading %s elements' % element_type

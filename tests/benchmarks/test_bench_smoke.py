@@ -26,11 +26,17 @@ ADD = 'POST /rest/{v}/' + CONFIGS + 'configElements/add'
 CHANGES = 'GET /rest/{v}/' + CONFIGS + 'configurationChanges'
 LOAD = 'GET /rest/{v}/configuration/devices/{id}/loadConfig'
 PUSH = 'POST /rest/{v}/configuration/devices/{id}/action'
+SBC_TOKEN = 'POST /rest/{v}/auth/token'
+SBC_LOCK = 'POST /rest/{v}/configuration/lock'
+SBC_UNLOCK = 'POST /rest/{v}/configuration/unlock'
+SBC_METADATA = 'GET /rest/{v}/configuration/elementTypes/metadata'
+SBC_LIST = 'GET /rest/{v}/configuration/configElements'
+SBC_ADD = 'POST /rest/{v}/configuration/configElements'
 
 
 @pytest.fixture(scope='module')
 def smoke(tmp_path_factory):
-    """One ``python -m benchmarks --smoke`` run (SDM only, device_lock tasks for the scale benchmark)."""
+    """One ``python -m benchmarks --smoke`` run (SDM only, device_lock tasks for the scale benchmark; the SBC list row of benchmark 7 too)."""
     out = tmp_path_factory.mktemp('bench')
     env = dict(os.environ, MPLBACKEND='Agg')
     done = subprocess.run([sys.executable, '-m', 'benchmarks', '--smoke', '--products', 'sdm', '--scale-variant', 'module', '--out', str(out)],
@@ -124,3 +130,29 @@ def test_provisioning_plays_send_what_they_should(smoke):
     rows = [line for line in (out / 'results.md').read_text(encoding='utf-8').splitlines() if line.startswith('| 7 provisioning |')]
     assert len(rows) == 1 and rows[0].endswith('**pass** |'), rows
     assert list((out / 'work' / 'provisioning' / 'plays').glob('element-noop.yml'))
+
+
+def test_one_config_elements_task_reads_once_and_posts_each_realm(smoke):
+    out, _output, data = smoke
+    listed = data['results']['provisioning']['list']
+    count = listed['elements']
+    assert count == 5 and listed['repeats'] == 1
+    lock = {SBC_TOKEN: 1, SBC_LOCK: 1, SBC_UNLOCK: 1}  # config_lock lock + unlock; no task under the lock asks for a token
+    assert listed['requests'] == {
+        'lock-only': lock,
+        # the metadata once, the realms once (one page: the SBC pages by 100 and holds two before), a POST per realm
+        'elements': {**lock, SBC_METADATA: 1, SBC_LIST: 1, SBC_ADD: count},
+        # per task: the metadata, the realm's own read, its POST
+        'element': {**lock, SBC_METADATA: count, SBC_LIST: count, SBC_ADD: count},
+        # the POSTs with the lock's token (the lease lookup reads a file, not the SBC)
+        'uri': {**lock, SBC_ADD: count},
+    }
+    assert listed['requests_beyond_lock']['elements'] == {SBC_METADATA: 1, SBC_LIST: 1, SBC_ADD: count}
+    assert set(listed['median']) == {'lock-only', 'elements', 'element', 'uri'}
+    assert set(listed['beyond_lock']) == {'element_vs_elements', 'uri_vs_elements'}  # figures reported, never asserted
+    table = (out / 'results.md').read_text(encoding='utf-8')
+    assert '### 7b. %d realm-config elements in one task' % count in table
+    rows = [line for line in table.splitlines() if line.startswith('| 7 provisioning, list |')]
+    assert len(rows) == 1 and rows[0].endswith('**pass** |'), rows
+    written = out / 'work' / 'provisioning' / 'plays'
+    assert sorted(path.name for path in written.glob('list-*.yml')) == ['list-element.yml', 'list-elements.yml', 'list-lock-only.yml', 'list-uri.yml']

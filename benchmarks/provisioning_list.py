@@ -143,13 +143,13 @@ def lines(data, seconds, ratio):
     med, beyond = data['median'], data['beyond_lock_s']
     out = ['', '### 7b. %d %s elements in one task or in %d, under one config_lock on %s (medians of %d runs)' % (
         data['elements'], data['element_type'], data['elements'], data['instance'], data['repeats']), '',
-        '| variant | tasks | play | beyond lock-only | vs config_elements: play / beyond | requests per play | requests beyond the lock |',
+        '| variant | tasks between lock and unlock | play | beyond lock-only | vs config_elements: play / beyond | requests per play | requests beyond the lock |',
         '|---|---|---:|---:|---:|---:|---|']
     for variant in VARIANTS:
         if variant == 'lock-only':
             versus = '-'
         elif variant == 'elements':
-            versus = '1 / 1'
+            versus = '1.00x / 1.00x'
         else:
             versus = '%s / %s' % (ratio(data['%s_vs_elements' % variant]), ratio(data['beyond_lock']['%s_vs_elements' % variant]))
         out.append('| %s | %s | %s | %s | %s | %d | %s |' % (

@@ -68,7 +68,8 @@ FLOORS = {
     'lock core': ('_lock', '_lock_protocol', '_lock_results', '_sdm_targets', '_same_user_warning', '_config_lock',
                   '_config_release', '_device_lock', '_device_release'),
     'configuration modules': ('_config_element', '_config_diff', '_config_element_task', '_config_commit_task', '_config_info_task',
-                              '_config_list', '_config_elements_task', '_device_config', '_device_config_elements_task', '_device_config_work', '_device_config_element_task', '_device_config_push_task'),
+                              '_config_list', '_config_elements_task', '_device_config', '_device_config_elements_task',
+                              '_device_config_work', '_device_config_element_task', '_device_config_push_task'),
 }
 ORDER = list(FLOORS) + ['adapters']
 UTILS = sorted(list((PLUGINS / 'module_utils').glob('_*.py')) + list((PLUGINS / 'plugin_utils').glob('_*.py')))

@@ -86,8 +86,8 @@ def test_every_changing_state_then_a_rerun_with_no_change_under_every_switch(ans
     assert one['addr-prefix'] == '203.0.113.101/32' and one.get('description', '') == '', replaced
     assert replaced['commands'][0].startswith('update realm-config identifier=list-01: ')
     # overridden: exactly the elements not listed are deleted, first
-    assert sorted(overridden['commands'][:3]) == ['delete realm-config identifier=access', 'delete realm-config identifier=list-00',
-                                                 'delete realm-config identifier=list-01'], overridden['commands']
+    deletes = ['delete realm-config identifier=access', 'delete realm-config identifier=list-00', 'delete realm-config identifier=list-01']
+    assert sorted(overridden['commands'][:3]) == deletes, overridden['commands']
     assert sorted(identifiers(overridden['after'])) == ['core', 'list-02', 'list-03', 'list-04'], overridden
     assert deleted['commands'] == ['delete realm-config identifier=list-02', 'delete realm-config identifier=list-03']
     assert sorted(identifiers(gathered['gathered'])) == ['core', 'list-04']

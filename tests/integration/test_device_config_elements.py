@@ -34,8 +34,8 @@ def realms(count, prefix='list', **extra):
 
 def run_steps(ansible, tmp_path, steps, push=False, offline=False, **kwargs):
     result_file = tmp_path / 'results.json'
-    play = ansible.run('device_config_elements/steps.yml', extra_vars={'steps': steps, 'result_file': str(result_file), 'push': push,
-                                                                        'offline': offline}, **kwargs)
+    extra_vars = {'steps': steps, 'result_file': str(result_file), 'push': push, 'offline': offline}
+    play = ansible.run('device_config_elements/steps.yml', extra_vars=extra_vars, **kwargs)
     assert play.returncode == 0, play
     results = json.loads(result_file.read_text())
     return results['steps'], results['push'], play

@@ -14,7 +14,8 @@ def key_of(element):
     return {'identifier': element.get('identifier') or ''}
 
 
-def plan(state, current, config, defaults=DEFAULTS):
+def plan(state, current, config, defaults=None):
+    defaults = DEFAULTS if defaults is None else defaults
     items = listed(config, 'realm-config', ['identifier'], False, state)
     steps, after = steps_for(state, 'realm-config', current, items, None, defaults, key_of)
     return [step.command('realm-config') for step in steps], after

@@ -143,7 +143,8 @@ def lines(data, seconds, ratio):
     med, beyond = data['median'], data['beyond_lock_s']
     out = ['', '### 7b. %d %s elements in one task or in %d, under one config_lock on %s (medians of %d runs)' % (
         data['elements'], data['element_type'], data['elements'], data['instance'], data['repeats']), '',
-        '| variant | tasks between lock and unlock | play | beyond lock-only | vs config_elements: play / beyond | requests per play | requests beyond the lock |',
+        '| variant | tasks between lock and unlock | play | beyond lock-only | vs config_elements: play / beyond | requests per play '
+        '| requests beyond the lock |',
         '|---|---|---:|---:|---:|---:|---|']
     for variant in VARIANTS:
         if variant == 'lock-only':

@@ -51,20 +51,8 @@ def target_rows(results):
             rows.append(('3 many devices, %s' % task, 'slope <= %.1fx one request (%s)' % (fanout.TARGET_SLOPE_VS_REQUEST, _ms(fanned['one_request_s'])),
                          '%s/device = %s, R^2 %.3f' % (_ms(data['slope_s']), _x(data['slope_vs_request']), data['r2']),
                          _verdict(data['pass_slope'])))
-    handed = results.get('handover')
-    if handed:
-        for product, by_k in handed['products'].items():
-            for waiters, row in by_k.items():
-                rows.append(('4 hand-over %s K=%s' % (product.upper(), waiters), 'same controller p50 <= %d ms' % (handover.TARGET_LOCAL_P50 * 1000),
-                             'p50 %s, p95 %s (n=%d)' % (_ms(row['local']['p50']), _ms(row['local']['p95']), row['local']['n']),
-                             _verdict(row['pass_local'])))
-                rows.append(('4 hand-over %s K=%s' % (product.upper(), waiters), 'foreign holder p50 <= %.0f s' % handover.TARGET_FOREIGN_P50,
-                             'p50 %s, p95 %s (n=%d)' % (_ms(row['foreign']['p50']), _ms(row['foreign']['p95']), row['foreign']['n']),
-                             _verdict(row['pass_foreign'])))
-                rows.append(('4 hand-over %s K=%s' % (product.upper(), waiters), '<= %.0f request per waiter per second while waiting' % handover.TARGET_RATE,
-                             'same controller %s, foreign %s (+/-%s)' % (_rate(row['local']['rate_while_waiting']), _rate(row['foreign']['rate_while_waiting']),
-                                                                         _rate(row['foreign'].get('rate_resolution'))),
-                             _verdict(row['pass_rate'])))
+    if results.get('handover'):
+        rows += _handover_rows(results['handover'])
     trips = results.get('roundtrips')
     if trips:
         for product, operations in trips['products'].items():
@@ -86,6 +74,23 @@ def target_rows(results):
                          _verdict(row['pass_recovery'])))
     if results.get('provisioning'):
         rows += _provisioning_rows(results['provisioning'])
+    return rows
+
+
+def _handover_rows(handed):
+    rows = []
+    for product, by_k in handed['products'].items():
+        for waiters, row in by_k.items():
+            rows.append(('4 hand-over %s K=%s' % (product.upper(), waiters), 'same controller p50 <= %d ms' % (handover.TARGET_LOCAL_P50 * 1000),
+                         'p50 %s, p95 %s (n=%d)' % (_ms(row['local']['p50']), _ms(row['local']['p95']), row['local']['n']),
+                         _verdict(row['pass_local'])))
+            rows.append(('4 hand-over %s K=%s' % (product.upper(), waiters), 'foreign holder p50 <= %.0f s' % handover.TARGET_FOREIGN_P50,
+                         'p50 %s, p95 %s (n=%d)' % (_ms(row['foreign']['p50']), _ms(row['foreign']['p95']), row['foreign']['n']),
+                         _verdict(row['pass_foreign'])))
+            rows.append(('4 hand-over %s K=%s' % (product.upper(), waiters), '<= %.0f request per waiter per second while waiting' % handover.TARGET_RATE,
+                         'same controller %s, foreign %s (+/-%s)' % (_rate(row['local']['rate_while_waiting']), _rate(row['foreign']['rate_while_waiting']),
+                                                                     _rate(row['foreign'].get('rate_resolution'))),
+                         _verdict(row['pass_rate'])))
     return rows
 
 
@@ -122,27 +127,7 @@ def markdown(results, meta):
              '## Targets', '', '| benchmark | target | measured | verdict |', '|---|---|---|---|']
     lines += ['| %s | %s | %s | %s |' % row for row in target_rows(results)]
     if results.get('pertask'):
-        data = results['pertask']
-        lines += ['', '## 1. Per task: %d lock+unlock pairs (medians of %d runs)' % (data['pairs'], data['repeats']), '',
-                  '| product | ours | 2N debug | uri | no task | ours/debug | uri/ours | per task: ours / debug / uri '
-                  '| peak RSS ours / debug / uri | requests per pair ours / uri |',
-                  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
-        for product, row in data['products'].items():
-            med, per, rss, req = row['median'], row['per_task_s'], row['peak_rss_mb'], row['requests_per_pair']
-            lines.append('| %s | %s | %s | %s | %s | %s | %s | %s / %s / %s | %.0f / %.0f / %.0f MB | %g / %g |' % (
-                product.upper(), _s(med['ours']), _s(med['debug']), _s(med['uri']), _s(med['empty']), _x(row['ours_vs_debug']),
-                _x(row['uri_vs_ours']), _ms(per['ours']), _ms(per['debug']), _ms(per['uri']), rss['ours'], rss['debug'], rss['uri'],
-                req.get('ours', 0), req.get('uri', 0)))
-        lines += ['', '"per task" = (play - no-task play) / tasks in the play: what one more task costs, startup excluded.']
-        if data.get('against'):
-            lines += ['', 'Before/after, in the same run: the play of "ours" with the collection at %s ("before").' % data['against'], '',
-                      '| product | ours | before | ours/before | per task: ours / before | requests per pair ours / before |',
-                      '|---|---:|---:|---:|---:|---:|']
-            for product, row in data['products'].items():
-                med, per, req = row['median'], row['per_task_s'], row['requests_per_pair']
-                lines.append('| %s | %s | %s | %s | %s / %s | %g / %g |' % (
-                    product.upper(), _s(med['ours']), _s(med['before']), _x(row['ours_vs_before']), _ms(per['ours']),
-                    _ms(per['before']), req.get('ours', 0), req.get('before', 0)))
+        lines += _pertask_lines(results['pertask'])
     if results.get('scale'):
         data = results['scale']
         lines += ['', '## 2. Scale: %d devices as inventory hosts, forks = %d (medians of %d runs)' % (data['devices'], data['forks'], data['repeats']),
@@ -184,24 +169,52 @@ def markdown(results, meta):
                 lines.append('| %s | %s | %d (%s) | %d (%s) |' % (
                     product.upper(), operation, row['total'], _routes(row['requests']), row['expected_total'], _routes(row['expected'])))
     if results.get('etcd'):
-        data = results['etcd']
-        lines += ['', '## 6. etcd lease backend: two controllers, TTL %d s' % data['ttl'], '',
-                  '| product | hand-over A -> B p50 / p95 (n) | plays file / etcd / no task (%d pairs, medians of %d) | per task file / etcd | '
-                  'overhead per task / per play | recovery max / median (n) |' % (data['pairs'], data['repeats']),
-                  '|---|---:|---:|---:|---:|---:|']
-        for product, row in data['products'].items():
-            med, per = row['pertask']['median'], row['pertask']['per_task_s']
-            lines.append('| %s | %s / %s (%d) | %s / %s / %s | %s / %s | %s / %s | %s / %s (%d) |' % (
-                product.upper(), _ms(row['handover']['p50']), _ms(row['handover']['p95']), row['handover']['n'],
-                _s(med['file']), _s(med['etcd']), _s(med['empty']), _ms(per['file']), _ms(per['etcd']),
-                _percent(row['pertask']['overhead']), _percent(row['pertask']['play_overhead']),
-                _s(row['recovery']['max']), _s(row['recovery']['median']), row['recovery']['n']))
-        lines += ['', 'Hand-over: release on one controller -> grant on the other (audit log `ts`), the direction alternating; per task = '
-                  '(play - no-task play) / tasks, the same play on each backend; recovery: SIGKILL of the holder\'s `ansible-playbook` and keeper '
-                  '-> the waiter\'s lock task ends ok on the other controller.']
+        lines += _etcd_lines(results['etcd'])
     if results.get('provisioning'):
         lines += _provisioning_lines(results['provisioning'])
     return '\n'.join(lines) + '\n'
+
+
+def _pertask_lines(data):
+    lines = ['', '## 1. Per task: %d lock+unlock pairs (medians of %d runs)' % (data['pairs'], data['repeats']), '',
+             '| product | ours | 2N debug | uri | no task | ours/debug | uri/ours | per task: ours / debug / uri '
+             '| peak RSS ours / debug / uri | requests per pair ours / uri |',
+             '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
+    for product, row in data['products'].items():
+        med, per, rss, req = row['median'], row['per_task_s'], row['peak_rss_mb'], row['requests_per_pair']
+        lines.append('| %s | %s | %s | %s | %s | %s | %s | %s / %s / %s | %.0f / %.0f / %.0f MB | %g / %g |' % (
+            product.upper(), _s(med['ours']), _s(med['debug']), _s(med['uri']), _s(med['empty']), _x(row['ours_vs_debug']),
+            _x(row['uri_vs_ours']), _ms(per['ours']), _ms(per['debug']), _ms(per['uri']), rss['ours'], rss['debug'], rss['uri'],
+            req.get('ours', 0), req.get('uri', 0)))
+    lines += ['', '"per task" = (play - no-task play) / tasks in the play: what one more task costs, startup excluded.']
+    if data.get('against'):
+        lines += ['', 'Before/after, in the same run: the play of "ours" with the collection at %s ("before").' % data['against'], '',
+                  '| product | ours | before | ours/before | per task: ours / before | requests per pair ours / before |',
+                  '|---|---:|---:|---:|---:|---:|']
+        for product, row in data['products'].items():
+            med, per, req = row['median'], row['per_task_s'], row['requests_per_pair']
+            lines.append('| %s | %s | %s | %s | %s / %s | %g / %g |' % (
+                product.upper(), _s(med['ours']), _s(med['before']), _x(row['ours_vs_before']), _ms(per['ours']),
+                _ms(per['before']), req.get('ours', 0), req.get('before', 0)))
+    return lines
+
+
+def _etcd_lines(data):
+    lines = ['', '## 6. etcd lease backend: two controllers, TTL %d s' % data['ttl'], '',
+             '| product | hand-over A -> B p50 / p95 (n) | plays file / etcd / no task (%d pairs, medians of %d) | per task file / etcd | '
+             'overhead per task / per play | recovery max / median (n) |' % (data['pairs'], data['repeats']),
+             '|---|---:|---:|---:|---:|---:|']
+    for product, row in data['products'].items():
+        med, per = row['pertask']['median'], row['pertask']['per_task_s']
+        lines.append('| %s | %s / %s (%d) | %s / %s / %s | %s / %s | %s / %s | %s / %s (%d) |' % (
+            product.upper(), _ms(row['handover']['p50']), _ms(row['handover']['p95']), row['handover']['n'],
+            _s(med['file']), _s(med['etcd']), _s(med['empty']), _ms(per['file']), _ms(per['etcd']),
+            _percent(row['pertask']['overhead']), _percent(row['pertask']['play_overhead']),
+            _s(row['recovery']['max']), _s(row['recovery']['median']), row['recovery']['n']))
+    lines += ['', 'Hand-over: release on one controller -> grant on the other (audit log `ts`), the direction alternating; per task = '
+              '(play - no-task play) / tasks, the same play on each backend; recovery: SIGKILL of the holder\'s `ansible-playbook` and keeper '
+              '-> the waiter\'s lock task ends ok on the other controller.']
+    return lines
 
 
 def _provisioning_lines(data):

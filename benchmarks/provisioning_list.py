@@ -173,5 +173,7 @@ def plot(axis, data):
                       (rect.get_x() + rect.get_width() / 2, rect.get_height()), ha='center', va='bottom', fontsize=7)
     axis.set_xticks(range(len(variants)))
     axis.set_xticklabels(['%s\n%d req' % (variant, data['requests_per_play'][variant]) for variant in variants], fontsize=7)
-    axis.set_ylabel('play - lock-only play, s')
+    if min(values) > 0:
+        axis.set_yscale('log')  # one task against 50: a linear axis hides the one
+    axis.set_ylabel('play - lock-only play, s%s' % (' (log)' if min(values) > 0 else ''))
     axis.set_title('7b. %d %s: one task or %d' % (data['elements'], data['element_type'], data['elements']))

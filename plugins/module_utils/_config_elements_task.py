@@ -29,6 +29,7 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_
     REPLACED,
     listed,
     named,
+    predict_added,
     send_in_order,
     steps_for,
 )
@@ -59,7 +60,11 @@ def _offline(params, state, element_type):
     root = parse_xml(text)
     if root is None:
         raise OracleError('running_config is not XML; give the configElements answer as the SBC sent it', REASON_BAD_INPUT)
-    return dict(changed=False, element_type=element_type, parsed=_of_type(root, element_type))
+    try:
+        parsed = _of_type(root, element_type)
+    except RecursionError:
+        raise OracleError('running_config nests elements too deeply to be a configElements answer', REASON_BAD_INPUT) from None
+    return dict(changed=False, element_type=element_type, parsed=parsed)
 
 
 def _of_type(root, element_type):
@@ -101,6 +106,17 @@ def _apply(config, host, element_type, steps, singleton, meta):
         return True
 
     return answered, send_in_order(steps, element_type, send)
+
+
+def _defaults(config, element_type, quiet=False):
+    """The type's attributes at their defaults (the SBC's template), less those the SBC writes itself; ``quiet``: {} when
+    the template cannot be read (a prediction then shows what is asked only)."""
+    try:
+        return dict((name, value) for name, value in config.template(element_type).items() if name not in SBC_WRITTEN)
+    except OracleError:
+        if not quiet:
+            raise
+        return {}
 
 
 def _read(config, element_type, given_keys, state):
@@ -147,9 +163,11 @@ def change_elements(params, host, redactor, under_lock):
             _refuse_destructive(state, element_type, items, meta)
             defaults = {}
             if state in (REPLACED, OVERRIDDEN) and any(matching(current, key, meta) for key, _attributes in items):
-                defaults = dict((name, value) for name, value in config.template(element_type).items() if name not in SBC_WRITTEN)
+                defaults = _defaults(config, element_type)
             steps, after = steps_for(state, element_type, current, items, meta, defaults,
                                      lambda element: dict((name, element.get(name) or '') for name in keys))
+            if host.check_mode and any(step.action == ADD for step in steps):
+                predict_added(steps, defaults or _defaults(config, element_type, quiet=True))
             result = dict(element_type=element_type, state=state, key_attributes=keys, before=current,
                           commands=[step.command(element_type) for step in steps])
             changed = bool(steps)

@@ -163,6 +163,17 @@ def steps_for(state, element_type, current, items, meta=None, defaults=None, key
     return steps, after_steps(kept, steps)
 
 
+def predict_added(steps, defaults):
+    """In check mode: each element ``steps`` would add, as the device would hold it (``defaults``, the type's attributes at
+    their defaults, under what is asked); changed in place, so the list ``steps_for`` returned shows them too."""
+    for step in steps:
+        if step.action == ADD:
+            asked = dict(step.after)
+            step.after.clear()
+            step.after.update(defaults)
+            step.after.update(asked)
+
+
 def after_steps(elements, steps):
     """``elements`` (as read) with ``steps`` done: updated in place, deleted ones gone, added ones at the end."""
     result = list(elements)

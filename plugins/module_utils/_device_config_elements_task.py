@@ -13,7 +13,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_diff import DELETE, UPDATE, matching
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_diff import ADD, DELETE, UPDATE, matching
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_list import (
     DELETED,
     GATHERED,
@@ -23,6 +23,7 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_
     REPLACED,
     listed,
     named,
+    predict_added,
     send_in_order,
     steps_for,
 )
@@ -63,7 +64,10 @@ def _offline(params, state, element_type):
     root = parse_xml(text)
     if root is None:
         raise OracleError('running_config is not XML; give the configElements answer as the SDM sent it', REASON_BAD_INPUT)
-    parsed = [element.attributes for element in parse_elements(root) if element.element_type in ('', element_type)]
+    try:
+        parsed = [element.attributes for element in parse_elements(root) if element.element_type in ('', element_type)]
+    except OracleError as exc:  # sub-elements nested deeper than any element type has
+        raise OracleError('running_config: %s' % exc.msg, REASON_BAD_INPUT) from None
     return dict(changed=False, element_type=element_type, parsed=parsed)
 
 
@@ -86,15 +90,27 @@ def _metadata(config, element_type, given_keys, state):
         return None
 
 
-def _plan(config, element_type, items, state, meta, keys):
+def _defaults(config, element_type, quiet=False):
+    """The type's attributes at their defaults (``configElements/create``); ``quiet``: {} when they cannot be read."""
+    try:
+        return config.create(element_type).attributes
+    except OracleError:
+        if not quiet:
+            raise
+        return {}
+
+
+def _plan(config, element_type, items, state, meta, keys, check_mode=False):
     """The SDM's elements of the type (SdmElements), and the steps and list ``state`` asks for."""
     elements = config.elements(element_type)
     current = [element.attributes for element in elements]
     defaults = {}
     if state in (REPLACED, OVERRIDDEN) and any(matching(current, key, meta) for key, _attributes in items):
-        defaults = config.create(element_type).attributes
+        defaults = _defaults(config, element_type)
     steps, after = steps_for(state, element_type, current, items, meta, defaults,
                              lambda element: dict((name, element.get(name) or '') for name in keys))
+    if check_mode and any(step.action == ADD for step in steps):
+        predict_added(steps, defaults or _defaults(config, element_type, quiet=True))
     return elements, steps, after
 
 
@@ -136,7 +152,7 @@ def _stage_elements(task, params):
             for _key, attributes in items:
                 check_known_sdm(meta, attributes, config.where)
         _refuse_destructive(state, element_type, items, meta)
-        elements, steps, after = _plan(config, element_type, items, state, meta, keys)
+        elements, steps, after = _plan(config, element_type, items, state, meta, keys, task.host.check_mode)
         before = [element.attributes for element in elements]
         if steps and not task.host.check_mode and task.begin_work(lease, config):
             # the SDM's copy was just brought in line with the device: decide on what it holds now

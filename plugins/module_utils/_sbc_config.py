@@ -90,8 +90,9 @@ class SbcConfig:
             return OracleError('%s on %s was refused (423)%s: the token of this run no longer holds the configuration lock (forced '
                                'free, or expired); lock again' % (action, self.where, said), REASON_LOCK_LOST, status)
         if status == 409:
-            return OracleError('%s on %s was refused (409)%s; an element with these key attributes exists: update it (state=present '
-                               'with the same keys) or choose other keys' % (action, self.where, said), REASON_CONFLICT, status)
+            return OracleError('%s on %s was refused (409)%s; the SBC holds an element with the same key already: name it by the '
+                               'SBC\'s own key attributes (leave key_attributes unset to read them from its metadata) to update it, or '
+                               'choose another key' % (action, self.where, said), REASON_CONFLICT, status)
         if status == 400:
             return OracleError('%s on %s was refused (400)%s; fix the element type or attributes named there'
                                % (action, self.where, said), REASON_BAD_INPUT, status)

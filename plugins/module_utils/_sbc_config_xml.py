@@ -153,12 +153,17 @@ def element_body(element_type, attributes):
 
 
 def _top_elements(node, found):
-    """Collect the ``<configElement>`` under ``node`` that are not inside another (a sub-element is part of its element)."""
-    for child in node:
-        if child.tag == 'configElement':
+    """Collect the ``<configElement>`` under ``node`` that are not inside another (a sub-element is part of its element),
+    in document order; iterative, so that no nesting depth an answer may have exhausts the stack."""
+    stack = [iter(node)]
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+        elif child.tag == 'configElement':
             found.append(child)
         else:
-            _top_elements(child, found)
+            stack.append(iter(child))
     return found
 
 

@@ -74,8 +74,9 @@ class SdmConfig:
             return OracleError('%s on %s was refused (%d)%s; the device lock is held by another user, or the session lost it: '
                                'lock the device again' % (action, self.where, status, said), REASON_LOCK_HELD, status)
         if status in (400, 409) and _EXISTS_WORDS.search(said):
-            return OracleError('%s on %s was refused (%d)%s; an element with these key attributes exists (on the device or staged): '
-                               'update it (state=present with the same keys)' % (action, self.where, status, said), REASON_CONFLICT, status)
+            return OracleError('%s on %s was refused (%d)%s; an element with the same key exists (on the device or staged): name it '
+                               'by the SDM\'s own key attributes (leave key_attributes unset to read them from its metadata) to update '
+                               'it, or choose another key' % (action, self.where, status, said), REASON_CONFLICT, status)
         if status == 400:
             hint = ('; is %s an element type of this device (the SDM\'s camelCase names, e.g. realmConfig), and are the '
                     'attributes its own?' % element_type) if element_type else ''

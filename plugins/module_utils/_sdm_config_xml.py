@@ -19,6 +19,7 @@ __metaclass__ = type
 
 from xml.sax.saxutils import escape
 
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_BAD_RESPONSE, OracleError
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc_config_xml import ElementMeta
 
 FLAT = 'flat'
@@ -95,10 +96,18 @@ def _attributes(node):
     return values
 
 
-def element_of(node):
-    """The SdmElement a ``configElement`` node (or an item of a list of them) describes."""
+#: Sub-elements nest a few levels in Oracle's model; an answer nesting deeper than this is refused, never followed down.
+MAX_DEPTH = 32
+
+
+def element_of(node, depth=0):
+    """The SdmElement a ``configElement`` node (or an item of a list of them) describes; OracleError(bad_response) for
+    sub-elements nested deeper than MAX_DEPTH."""
+    if depth > MAX_DEPTH:
+        raise OracleError('the answer nests sub-elements more than %d levels deep, which no element type has' % MAX_DEPTH,
+                          REASON_BAD_RESPONSE)
     return SdmElement(_text(node, 'elementTypePath') or '', _attributes(node),
-                      [element_of(child) for child in _items(node, 'childrenElements')])
+                      [element_of(child, depth + 1) for child in _items(node, 'childrenElements')])
 
 
 def parse_elements(root):

@@ -51,7 +51,7 @@ def test_a_404_about_the_version_is_never_taken_for_a_missing_element():
 @pytest.mark.parametrize('status, reason, words', [
     (401, 'lock_lost', 'no longer valid, so the lock may be gone; lock again'),
     (423, 'lock_lost', 'no longer holds the configuration lock'),
-    (409, 'conflict', 'an element with these key attributes exists'),
+    (409, 'conflict', 'the SBC holds an element with the same key already'),
     (400, 'bad_input', 'fix the element type or attributes named there'),
 ])
 def test_a_refused_change_says_why_and_what_to_do(status, reason, words):

@@ -92,3 +92,12 @@ def test_offline_states_reach_no_sdm():
     assert stage_elements({'element_type': 'realmConfig', 'state': 'parsed', 'running_config': wrapped}, None, None)['parsed'] == [{'id': 'w'}]
     with pytest.raises(OracleError):
         stage_elements({'element_type': 'realmConfig', 'state': 'parsed', 'running_config': '<<'}, None, None)
+
+
+def test_parsed_sub_elements_nested_deeper_than_any_type_are_refused():
+    inner = '<configElement><elementTypePath>realmConfig</elementTypePath><attributes><name>id</name><value>x</value></attributes>'
+    deep = inner + '<childrenElements><elementTypePath>realmConfig/networkInterfaceId</elementTypePath>' * 40 + \
+        '</childrenElements>' * 40 + '</configElement>'
+    with pytest.raises(OracleError) as caught:
+        stage_elements({'element_type': 'realmConfig', 'state': 'parsed', 'running_config': deep}, None, None)
+    assert caught.value.reason == 'bad_input' and 'more than 32 levels' in caught.value.msg

@@ -135,11 +135,12 @@ class Faults:
                 "count": int(spec.get("count", 1)),
                 "delay": float(spec.get("delay", DEFAULT_DELAYS.get(kind, 0))),
                 "bytes": int(spec.get("bytes", 1)),
+                "skip": int(spec.get("skip", 0)),
             }
         except (TypeError, ValueError):
-            raise FaultError("status, count and bytes must be integers, delay a number") from None
-        if not 100 <= fault["status"] <= 599 or fault["count"] < 0 or fault["delay"] < 0:
-            raise FaultError("status must be 100-599, count and delay not negative")
+            raise FaultError("status, count, skip and bytes must be integers, delay a number") from None
+        if not 100 <= fault["status"] <= 599 or fault["count"] < 0 or fault["delay"] < 0 or fault["skip"] < 0:
+            raise FaultError("status must be 100-599, count, skip and delay not negative")
         if fault["bytes"] < 1:
             raise FaultError("bytes must be 1 or more")
         self.next_id += 1
@@ -156,6 +157,9 @@ class Faults:
             if fault["method"] not in (None, method):
                 continue
             if not fnmatch.fnmatchcase(path, fault["path"]):
+                continue
+            if fault["skip"]:  # the first matching calls are let through (a fault in the middle of a list)
+                fault["skip"] -= 1
                 continue
             if fault["count"]:
                 fault["remaining"] -= 1

@@ -177,6 +177,14 @@ def test_fault_count_next_n_calls(emulator, count):
     assert codes == [503] * count + [200, 200]
 
 
+def test_fault_skip_lets_the_first_matching_calls_through(emulator):
+    """skip N: the first N matching calls answer normally, then the fault hits the next ``count``."""
+    tok = cc.sbc_token(emulator)
+    arm(emulator, instance="sbc1", method="GET", path="/rest/api/supportedversions", kind="status", status=503, count=1, skip=2)
+    codes = [cc.sbc(emulator, "GET", "/rest/api/supportedversions", token=tok).status_code for _call in range(4)]
+    assert codes == [200, 200, 503, 200]
+
+
 def test_fault_count_zero_until_cleared(emulator):
     """count 0 = until cleared: every matching call fails until DELETE /faults."""
     tok = cc.sbc_token(emulator)
@@ -200,7 +208,7 @@ def test_fault_matching_method_path_instance(emulator):
 
 @pytest.mark.parametrize("spec", [
     {"kind": "explode"}, {"kind": "status", "status": 99}, {"kind": "status", "count": -1},
-    {"kind": "latency", "delay": -1}, {"kind": "status", "instance": "sbc9"},
+    {"kind": "latency", "delay": -1}, {"kind": "status", "instance": "sbc9"}, {"kind": "status", "skip": -1},
 ])
 def test_fault_invalid_is_refused(emulator, spec):
     """POST /faults with an invalid description -> 4xx; nothing is armed."""

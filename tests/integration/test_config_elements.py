@@ -201,3 +201,15 @@ def test_one_task_reads_the_metadata_and_the_list_once_and_sends_one_request_per
 def test_no_secret_at_vvv(ansible, emulator, tmp_path):
     _results, play = run_steps(ansible, tmp_path, [{'state': 'merged', 'config': realms(2)}, {'state': 'gathered'}], verbosity=3)
     assert_no_secret(play.output, ['admin-secret-1'] + emulator.secrets()['tokens'])
+
+
+@pytest.mark.parametrize('kind, reason', [('status', 'server_error'), ('drop', 'network')])
+def test_a_fault_on_the_third_add_reports_exactly_what_the_sbc_holds(ansible, emulator, tmp_path, kind, reason):
+    emulator.arm_fault(instance='sbc1', method='POST', path='*/configuration/configElements', kind=kind, status=500, count=1, skip=2)
+    results, _play = run_steps(ansible, tmp_path, [{'state': 'merged', 'config': realms(5)}, {'state': 'gathered'}])
+    failed, gathered = results
+    assert failed['failed'] and failed['reason'] == reason and failed['changed'] and 'after 2 of 5 changes' in failed['msg'], failed
+    assert [line.split(':')[0] for line in failed['commands']] == ['add realm-config identifier=list-00', 'add realm-config identifier=list-01']
+    assert failed['failed_command'].startswith('add realm-config identifier=list-02') and len(failed['not_applied']) == 3
+    assert identifiers(gathered['gathered']) == SEEDED + ['list-00', 'list-01']
+    assert [event['event'] for event in emulator.audit('sbc1')] == ['grant', 'release']

@@ -203,9 +203,10 @@ def test_no_secret_at_vvv(ansible, emulator, tmp_path):
     assert_no_secret(play.output, ['admin-secret-1'] + emulator.secrets()['tokens'])
 
 
-@pytest.mark.parametrize('kind, reason', [('status', 'server_error'), ('drop', 'network')])
-def test_a_fault_on_the_third_add_reports_exactly_what_the_sbc_holds(ansible, emulator, tmp_path, kind, reason):
-    emulator.arm_fault(instance='sbc1', method='POST', path='*/configuration/configElements', kind=kind, status=500, count=1, skip=2)
+@pytest.mark.parametrize('kind, status, reason', [('status', 500, 'server_error'), ('drop', 500, 'network'), ('status', 423, 'lock_lost')],
+                         ids=['500', 'dropped', 'lock-lost'])
+def test_a_fault_on_the_third_add_reports_exactly_what_the_sbc_holds(ansible, emulator, tmp_path, kind, status, reason):
+    emulator.arm_fault(instance='sbc1', method='POST', path='*/configuration/configElements', kind=kind, status=status, count=1, skip=2)
     results, _play = run_steps(ansible, tmp_path, [{'state': 'merged', 'config': realms(5)}, {'state': 'gathered'}])
     failed, gathered = results
     assert failed['failed'] and failed['reason'] == reason and failed['changed'] and 'after 2 of 5 changes' in failed['msg'], failed

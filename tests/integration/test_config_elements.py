@@ -214,3 +214,21 @@ def test_a_fault_on_the_third_add_reports_exactly_what_the_sbc_holds(ansible, em
     assert failed['failed_command'].startswith('add realm-config identifier=list-02') and len(failed['not_applied']) == 3
     assert identifiers(gathered['gathered']) == SEEDED + ['list-00', 'list-01']
     assert [event['event'] for event in emulator.audit('sbc1')] == ['grant', 'release']
+
+
+@pytest.mark.parametrize('strategy', ['linear', 'free'])
+def test_two_hosts_of_one_run_merge_their_lists_under_one_lock(ansible, emulator, tmp_path, strategy):
+    inventory = tmp_path / 'two-hosts.ini'
+    inventory.write_text('h1 ansible_connection=local\nh2 ansible_connection=local\n')
+    play = ansible.run('config_elements/two_hosts.yml', inventory=str(inventory), extra_vars={'play_strategy': strategy}, args=['--forks', '2'])
+    assert play.returncode == 0, play
+    assert sorted(identifiers(emulator.sbc_elements('realm-config'))) == sorted(SEEDED + ['h%d-%s' % (n, x) for n in (1, 2) for x in 'abc'])
+    assert changing(emulator) == {'POST /rest/{v}/%s' % ELEMENTS: 6}
+    assert [event['event'] for event in emulator.audit('sbc1')] == ['grant', 'release'] and not emulator.sbc_lock_state()['held']
+
+
+@pytest.mark.parametrize('poll', [0, 2])
+def test_async_is_refused_loudly_and_sends_nothing(ansible, emulator, poll):
+    play = ansible.run('config_elements/async.yml', extra_vars={'poll_every': poll})
+    assert play.returncode != 0 and 'does not support async' in play.stdout, play
+    assert not changing(emulator) and [event['event'] for event in emulator.audit('sbc1')] == ['grant', 'release']

@@ -156,6 +156,13 @@ def test_the_lock_session_role_works_on_the_etcd_record(emulator, tmp_path, etcd
     assert realm.returncode == 0, realm
     assert [task for task, hosts in results(realm).items() if task.endswith("Realm etcd-realm") and hosts["localhost"]["_status"] == "changed"], realm
     assert [event['event'] for event in emulator.audit('sbc1')] == ['grant', 'release'] * 2
+    # and so does config_elements (the list in one task, then the commit)
+    listed = ctl.run('lock_session/session.yml', extra_vars={'work_file': str(REPO_ROOT / 'examples' / 'tasks' / 'sbc_realms.yml'),
+                                                             'realm': 'etcd-list'}, verbosity=1)
+    assert listed.returncode == 0, listed
+    assert [task for task, hosts in results(listed).items() if task.endswith("The realms, in one task")
+            and hosts["localhost"]["_status"] == "changed"], listed
+    assert [event['event'] for event in emulator.audit('sbc1')] == ['grant', 'release'] * 3
     assert etcd_leases(etcd) == []
 
 

@@ -232,3 +232,18 @@ def test_async_is_refused_loudly_and_sends_nothing(ansible, emulator, poll):
     play = ansible.run('config_elements/async.yml', extra_vars={'poll_every': poll})
     assert play.returncode != 0 and 'does not support async' in play.stdout, play
     assert not changing(emulator) and [event['event'] for event in emulator.audit('sbc1')] == ['grant', 'release']
+
+
+@pytest.mark.parametrize('flush', [True, False], ids=['flushed-in-the-session', 'left-to-the-end'])
+def test_a_list_as_a_handler(ansible, emulator, tmp_path, flush):
+    result_file = tmp_path / 'handler.json'
+    play = ansible.run('config_elements/handler.yml', extra_vars={'flush': flush, 'result_file': str(result_file)})
+    assert play.returncode == 0, play
+    result = json.loads(result_file.read_text())
+    if flush:
+        assert result['changed'] and len(result['commands']) == 2, result
+        assert {'handler-a', 'handler-b'} <= set(identifiers(emulator.sbc_elements('realm-config')))
+    else:
+        # the session gave the lock back before the handler ran: nothing is sent
+        assert result['failed'] and result['reason'] == 'not_locked' and not changing(emulator), result
+    assert [event['event'] for event in emulator.audit('sbc1')] == ['grant', 'release']

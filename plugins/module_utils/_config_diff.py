@@ -44,17 +44,19 @@ def check_known(meta, attributes):
 # -- the decision ---------------------------------------------------------------------------------
 
 def text_value(name, value):
-    """``value`` as the text the SBC keeps: numbers as digits, text stripped, a list (an attribute of several values) as a
-    list of texts; OracleError(bad_input) for anything else."""
+    """``value`` as the text the device keeps: numbers as digits, text exactly as given (surrounding spaces are part of a
+    value), a list (an attribute of several values) as a list of texts; OracleError(bad_input) for anything else."""
     if isinstance(value, (list, tuple)):
         return [text_value(name, one) for one in value] if value and not any(isinstance(one, (list, tuple)) for one in value) \
             else text_value(name, None)
     if isinstance(value, bool) or value is None or isinstance(value, dict):
         raise OracleError('attribute %s must be text or a number, not %s; give the value as the SBC shows it, e.g. "enabled"'
                           % (shown(name, 60), shown(value, 40)), REASON_BAD_INPUT)
+    if isinstance(value, str):
+        return value
     if isinstance(value, float) and value == int(value):
         value = int(value)
-    return str(value).strip()
+    return str(value)
 
 
 def normalized(attributes):

@@ -81,7 +81,9 @@ def stage_change(config, element_type, key, action, body, current, staged_before
     """Send the staged change; the element as the SDM answers it, or None.
 
     ``staged_before``: this run staged a change of this element already. An SDM whose reads leave out staged changes
-    shows such an element as absent; its add is refused, and the element is updated instead.
+    shows such an element as absent; its add is refused, and the element is updated instead. It also shows an element
+    this run staged for deletion as present; deleting it again is refused as not found (404, or 400 as some SDMs
+    answer a missing element), and it stays staged for deletion.
     """
     if action == ADD:
         try:
@@ -98,7 +100,11 @@ def stage_change(config, element_type, key, action, body, current, staged_before
             return found
     if action == UPDATE:
         return config.update(element_type, body, current.children)
-    config.delete(element_type, key)
+    try:
+        config.delete(element_type, key)
+    except OracleError as exc:
+        if not (staged_before and exc.status in (400, 404)):
+            raise
     return None
 
 

@@ -24,9 +24,9 @@ CORE = {'identifier': 'core', 'addr-prefix': '192.0.2.0/24', 'max-bandwidth': '0
 KEY = {'identifier': 'core'}
 
 
-def test_values_become_the_sbc_text():
-    assert normalized({'max-bandwidth': 100, 'cost': 2.0, 'description': ' edge ', 'ratio': 1.5}) == {
-        'max-bandwidth': '100', 'cost': '2', 'description': 'edge', 'ratio': '1.5'}
+def test_values_become_the_sbc_text_and_text_stays_exactly_as_given():
+    assert normalized({'max-bandwidth': 100, 'cost': 2.0, 'description': ' edge ', 'ratio': 1.5, ' name ': 'x\n'}) == {
+        'max-bandwidth': '100', 'cost': '2', 'description': ' edge ', 'ratio': '1.5', 'name': 'x\n'}
 
 
 @pytest.mark.parametrize('value', [True, None, {'a': 1}, [], [['x']], ['x', {'a': 1}]])

@@ -437,7 +437,7 @@ class SbcInstance:
         """POST /rest/{v}/configuration/configElements: add one element (lock required)."""
         body = await request.read()
         self.lock_holder(request)
-        type_name, values = parse_element(body)
+        type_name, values = parse_element(body, self.switches["sbc.value_spaces"] == "strip")
         self.store.canonical = self.switches["sbc.values"] == "canonical"
         if self.switches["sbc.singleton_post"] == "type_only" and self.store.element_type(type_name).singleton:
             # Oracle: a singleton is created by a POST of its type alone (defaults), then set by a PUT
@@ -449,7 +449,7 @@ class SbcInstance:
         """PUT /rest/{v}/configuration/configElements: update one element, answer it whole (lock required)."""
         body = await request.read()
         self.lock_holder(request)
-        type_name, values = parse_element(body)
+        type_name, values = parse_element(body, self.switches["sbc.value_spaces"] == "strip")
         self.store.canonical = self.switches["sbc.values"] == "canonical"
         element = self.store.update(type_name, values)
         return self.changed_answer(200, type_name, element)

@@ -159,8 +159,9 @@ class ElementStore:
         return element
 
 
-def parse_element(body):
-    """Parse a ``<configElement>`` request body into ``(elementType, {attribute: value})``; 400 if malformed."""
+def parse_element(body, strip_values=False):
+    """Parse a ``<configElement>`` request body into ``(elementType, {attribute: value})``; 400 if malformed. Values are
+    kept as sent (an XML string keeps its spaces), or stripped with ``strip_values``."""
     try:
         root = xmlio.parse(body)
     except xmlio.BadXml as exc:
@@ -171,7 +172,7 @@ def parse_element(body):
     values = {}
     for attribute in root.findall("attribute"):
         name = xmlio.child_text(attribute, "name")
-        value = xmlio.child_text(attribute, "value")
+        value = (xmlio.child_text if strip_values else xmlio.raw_text)(attribute, "value")
         if not name or value is None:
             raise ApiError(400, "Every attribute needs a name and a value")
         values[name] = value

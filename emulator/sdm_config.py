@@ -98,7 +98,7 @@ class ConfigReads:
             raise ApiError(400, str(exc)) from None
         if node.tag != "configElement":
             raise ApiError(400, "Expected <configElement>, got <%s>" % node.tag)
-        return elements.parse_xml(node, shapes)
+        return elements.parse_xml(node, shapes, self.switches["sdm.value_spaces"] == "strip")
 
     def type_request(self, request, body):
         """Return the ElementType an ``elementTypeRequest`` body names (400 for an unknown path)."""

@@ -149,11 +149,12 @@ def seed_config(device):
 # ----------------------------------------------------------------- reading bodies
 
 
-def parse_xml(node, shapes):
+def parse_xml(node, shapes, strip_values=False):
     """Return the element a ``<configElement>`` (or child) node describes; ``shapes`` are the list shapes accepted.
 
     ``parentElement`` is kept under the ``parent`` key. A shape not accepted is a 400, as a server that cannot read
-    the other shape leaves the pairs without names.
+    the other shape leaves the pairs without names. Values keep their spaces (an XML string), or are stripped with
+    ``strip_values``.
     """
     element = {"type": xmlio.child_text(node, "elementTypePath") or "", "attrs": {}, "children": []}
     for block in node.findall("attributes"):
@@ -167,7 +168,7 @@ def parse_xml(node, shapes):
             name = xmlio.child_text(pair, "name")
             if not name:
                 raise ApiError(400, "%s: an attribute without a name" % INVALID)
-            element["attrs"][name] = xmlio.child_text(pair, "value") or ""
+            element["attrs"][name] = (xmlio.child_text if strip_values else xmlio.raw_text)(pair, "value") or ""
     for block in node.findall("childrenElements"):
         items = block.findall("childrenElement")
         if items:
@@ -175,10 +176,10 @@ def parse_xml(node, shapes):
         elif block.find("elementTypePath") is not None or block.find("attributes") is not None:
             _accept("flat", shapes)
             items = [block]
-        element["children"].extend(parse_xml(item, shapes) for item in items)
+        element["children"].extend(parse_xml(item, shapes, strip_values) for item in items)
     parent = node.find("parentElement")
     if parent is not None:
-        element["parent"] = parse_xml(parent, shapes)
+        element["parent"] = parse_xml(parent, shapes, strip_values)
     return element
 
 

@@ -22,6 +22,14 @@ def parse(body):
         raise BadXml("malformed XML: %s" % exc) from None
 
 
+def raw_text(element, tag):
+    """Return the text of ``element``'s first ``tag`` child exactly as sent (surrounding spaces kept), or None when absent."""
+    child = element.find(tag)
+    if child is None:
+        return None
+    return child.text or ""
+
+
 def child_text(element, tag):
     """Return the stripped text of ``element``'s first ``tag`` child, or None when it is absent."""
     child = element.find(tag)

@@ -247,3 +247,20 @@ def test_a_list_as_a_handler(ansible, emulator, tmp_path, flush):
         # the session gave the lock back before the handler ran: nothing is sent
         assert result['failed'] and result['reason'] == 'not_locked' and not changing(emulator), result
     assert [event['event'] for event in emulator.audit('sbc1')] == ['grant', 'release']
+
+
+@pytest.mark.parametrize('spaces', ['keep', 'strip'])
+def test_values_are_sent_exactly_as_given_and_an_sbc_that_strips_them_is_told_apart(ansible, emulator, tmp_path, spaces):
+    emulator.set_switches({'sbc.value_spaces': spaces})
+    config = [{'identifier': 'spaced', 'description': '  two  spaces  '}]
+    results, play = run_steps(ansible, tmp_path, [{'state': 'merged', 'config': config}] * 2)
+    first, again = results
+    assert first['changed'] and first['commands'] == ['add realm-config identifier=spaced: description=  two  spaces  '], first
+    held = [element for element in emulator.sbc_elements('realm-config') if element['identifier'] == 'spaced'][0]['description']
+    if spaces == 'keep':
+        assert held == '  two  spaces  ' and not again['changed'] and again['commands'] == [], again
+    else:
+        # the SBC keeps another value than asked: the update is sent again, its answer says nothing changed, and a warning
+        # names what the SBC holds (docs/decisions.md)
+        assert held == 'two  spaces' and not again['changed'] and len(again['commands']) == 1, again
+        assert 'other values than asked for description' in play.output, play

@@ -156,3 +156,18 @@ def test_the_role_stages_a_list_with_no_device_option_and_no_secret_at_vvv(ansib
     routes = emulator.stats('sdm1')['by_route']
     assert routes[STAGING[0]] == 3 and routes[PUSH] == 1 and not emulator.sdm_locks()
     assert_no_secret(play.output, ['prov1-secret'] + emulator.secrets()['sessions'])
+
+
+@pytest.mark.parametrize('spaces', ['keep', 'strip'])
+def test_values_are_staged_exactly_as_given_and_an_sdm_that_strips_them_is_told_apart(ansible, emulator, tmp_path, spaces):
+    emulator.set_switches({'sdm.value_spaces': spaces})
+    config = [{'id': 'spaced', 'description': '  two  spaces  '}]
+    results, push, _play = run_steps(ansible, tmp_path, [{'state': 'merged', 'config': config}], push=True)
+    assert results[0]['changed'] and push['changed'], results
+    held = [realm for realm in device_realms(emulator) if realm['id'] == 'spaced'][0]['description']
+    results, push, _play = run_steps(ansible, tmp_path, [{'state': 'merged', 'config': config}], push=True)
+    if spaces == 'keep':
+        assert held == '  two  spaces  ' and not results[0]['changed'] and not push['changed'], results
+    else:
+        # the SDM keeps another value than asked: every run stages the value again (docs/decisions.md)
+        assert held == 'two  spaces' and results[0]['changed'], results

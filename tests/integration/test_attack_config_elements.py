@@ -61,10 +61,10 @@ def test_check_mode_after_and_diff_predict_what_the_real_run_gives(ansible, emul
     # adds, check mode predicts {'identifier': 'n1'} where the real run's after (and diff) shows the element with
     # the SBC's defaults; the check-mode diff thus differs from the real diff for the same task.
     step = {'state': 'overridden', 'config': [{'identifier': 'n1'}, {'identifier': 'core', 'description': 'd'}], 'diff': True}
-    out, _ = run(ansible, tmp_path, [dict(step, check=True)], name='check.json')
+    out, _play = run(ansible, tmp_path, [dict(step, check=True)], name='check.json')
     predicted = out['results'][0]
     assert not changing(emulator), 'check mode sent a change: %r' % changing(emulator)
-    out, _ = run(ansible, tmp_path, [step], name='real.json')
+    out, _play = run(ansible, tmp_path, [step], name='real.json')
     real = out['results'][0]
     assert predicted['commands'] == real['commands']
     assert predicted['after'] == real['after'], (predicted['after'], real['after'])
@@ -75,8 +75,8 @@ def test_conflict_message_is_actionable_for_this_module(ansible, emulator, tmp_p
     # FINDING (fixed): promised "bad input gets a one-line actionable error". With key_attributes that differ from the metadata
     # (identifier + addr-prefix), an item naming an existing identifier with another prefix gets 409, and the message
     # tells the user to "update it (state=present with the same keys)": config_elements has no state=present.
-    out, _ = run(ansible, tmp_path, [{'state': 'merged', 'key_attributes': ['identifier', 'addr-prefix'],
-                                      'config': [{'identifier': 'core', 'addr-prefix': '10.0.0.0/8'}]}])
+    out, _play = run(ansible, tmp_path, [{'state': 'merged', 'key_attributes': ['identifier', 'addr-prefix'],
+                                          'config': [{'identifier': 'core', 'addr-prefix': '10.0.0.0/8'}]}])
     result = out['results'][0]
     assert result['failed'] and result['reason'] == 'conflict', result
     assert result['not_applied'] and result['commands'] == []
@@ -108,19 +108,19 @@ def test_odd_inputs_are_refused_before_anything_is_sent(ansible, emulator, tmp_p
 
 
 def test_empty_config_and_missing_elements_are_no_change(ansible, emulator, tmp_path):
-    out, _ = run(ansible, tmp_path, [{'state': 'merged', 'config': []}, {'state': 'replaced', 'config': []},
-                                     {'state': 'deleted', 'config': [{'identifier': 'nonexistent'}]}])
+    out, _play = run(ansible, tmp_path, [{'state': 'merged', 'config': []}, {'state': 'replaced', 'config': []},
+                                         {'state': 'deleted', 'config': [{'identifier': 'nonexistent'}]}])
     assert [(r['changed'], r['commands']) for r in out['results']] == [(False, [])] * 3, out['results']
     assert not changing(emulator)
 
 
 def test_numbers_and_unicode_are_idempotent(ansible, emulator, tmp_path):
     config = [{'identifier': 5}, {'identifier': 'x', 'max-bandwidth': 10}, {'identifier': 'f', 'description': 'ünï☃ ✓ <&>"x'}]
-    out, _ = run(ansible, tmp_path, [{'state': 'merged', 'config': config}])
+    out, _play = run(ansible, tmp_path, [{'state': 'merged', 'config': config}])
     assert out['results'][0]['changed'] and len(out['results'][0]['commands']) == 3
     emulator.reset_stats()
-    out, _ = run(ansible, tmp_path, [{'state': s, 'config': config} for s in ('merged', 'replaced')]
-                 + [{'state': 'merged', 'config': [{'identifier': 'x', 'max-bandwidth': '0010'}]}], name='again.json')
+    out, _play = run(ansible, tmp_path, [{'state': s, 'config': config} for s in ('merged', 'replaced')]
+                     + [{'state': 'merged', 'config': [{'identifier': 'x', 'max-bandwidth': '0010'}]}], name='again.json')
     assert [(r['changed'], r['commands']) for r in out['results']] == [(False, [])] * 3, out['results']
     assert not changing(emulator)
     stored = dict((e['identifier'], e) for e in emulator.sbc_elements('realm-config'))
@@ -143,8 +143,8 @@ def test_partial_failure_mid_list_reports_applied_and_not_applied_and_keeps_the_
                          ids=['500', '400', 'connection-reset'])
 def test_fault_on_first_add_after_deletions_of_overridden(ansible, emulator, tmp_path, fault):
     emulator.arm_fault(instance='sbc1', method='POST', path='*/' + ELEMENTS, count=1, **fault)
-    out, _ = run(ansible, tmp_path, [{'state': 'overridden', 'config': [{'identifier': 'core'}, {'identifier': 'b1'}, {'identifier': 'b2'}]}],
-                 commit=True)
+    out, _play = run(ansible, tmp_path, [{'state': 'overridden', 'config': [{'identifier': 'core'}, {'identifier': 'b1'}, {'identifier': 'b2'}]}],
+                     commit=True)
     result = out['results'][0]
     assert result['failed'] and result['changed'], result
     assert result['commands'][0] == 'delete realm-config identifier=access'
@@ -161,7 +161,7 @@ def test_singletons_refuse_destructive_states_before_sending(ansible, emulator, 
              {'element_type': 'system-config', 'state': 'deleted', 'config': [{'hostname': 'x'}]},
              {'element_type': 'system-config', 'state': 'overridden', 'config': []},
              {'element_type': 'system-config', 'state': 'overridden', 'check': True, 'diff': True}]
-    out, _ = run(ansible, tmp_path, steps)
+    out, _play = run(ansible, tmp_path, steps)
     for result in out['results']:
         assert result['failed'] and result['reason'] == 'bad_input' and 'singleton' in result['msg'], result
     assert not changing(emulator)
@@ -176,7 +176,7 @@ def test_singleton_merged_replaced_then_rerun(ansible, emulator, tmp_path, switc
              {'element_type': 'system-config', 'state': 'replaced', 'config': [{'description': 'rep'}]},
              {'element_type': 'system-config', 'state': 'replaced', 'config': [{'description': 'rep'}]},
              {'element_type': 'system-config', 'state': 'gathered'}]
-    out, _ = run(ansible, tmp_path, steps)
+    out, _play = run(ansible, tmp_path, steps)
     merged, remerged, replaced, rereplaced, gathered = out['results']
     assert not [r for r in out['results'] if r.get('failed')], out['results']
     assert merged['changed'] and replaced['changed'] and not remerged['changed'] and not rereplaced['changed']
@@ -185,8 +185,8 @@ def test_singleton_merged_replaced_then_rerun(ansible, emulator, tmp_path, switc
 
 
 def test_destructive_states_say_what_they_delete_in_check_and_diff(ansible, emulator, tmp_path):
-    out, _ = run(ansible, tmp_path, [{'state': 'deleted', 'check': True, 'diff': True},
-                                     {'state': 'overridden', 'config': [{'identifier': 'n1'}], 'check': True, 'diff': True}])
+    out, _play = run(ansible, tmp_path, [{'state': 'deleted', 'check': True, 'diff': True},
+                                         {'state': 'overridden', 'config': [{'identifier': 'n1'}], 'check': True, 'diff': True}])
     deleted, overridden = out['results']
     assert deleted['commands'] == ['delete realm-config identifier=core', 'delete realm-config identifier=access']
     assert sorted(deleted['diff']['before']) == ['identifier=access', 'identifier=core'] and deleted['diff']['after'] == {}
@@ -198,9 +198,9 @@ def test_destructive_states_say_what_they_delete_in_check_and_diff(ansible, emul
 def test_300_elements_with_pages(ansible, emulator, tmp_path, page_size):
     emulator.set_switches({'sbc.page_size': page_size})
     config = realms(300)
-    out, _ = run(ansible, tmp_path, [{'state': 'merged', 'config': config}, {'state': 'merged', 'config': config},
-                                     {'state': 'overridden', 'config': config[::2]}, {'state': 'overridden', 'config': config[::2]},
-                                     {'state': 'gathered'}], timeout=600)
+    out, _play = run(ansible, tmp_path, [{'state': 'merged', 'config': config}, {'state': 'merged', 'config': config},
+                                         {'state': 'overridden', 'config': config[::2]}, {'state': 'overridden', 'config': config[::2]},
+                                         {'state': 'gathered'}], timeout=600)
     merged, remerged, overridden, reoverridden, gathered = out['results']
     assert not [r for r in out['results'] if r.get('failed')]
     assert len(merged['commands']) == 300 and remerged['commands'] == [] and reoverridden['commands'] == []
@@ -228,7 +228,7 @@ def test_another_run_holding_the_lock(emulator, tmp_path):
     held = holder.run('attack_config_elements/hold.yml')
     assert held.returncode == 0, held
     assert emulator.sbc_lock_state()['held']
-    out, _ = run(holder, tmp_path, [{'state': 'merged', 'config': [{'identifier': 'n'}]}], lock=False)
+    out, _play = run(holder, tmp_path, [{'state': 'merged', 'config': [{'identifier': 'n'}]}], lock=False)
     result = out['results'][0]
     assert result['failed'] and result['reason'] in ('not_locked', 'lock_held'), result
     assert not changing(emulator)
@@ -270,9 +270,8 @@ HUGE = '<configElements>' + ''.join('<configElement><elementType>realm-config</e
                          ids=['billion-laughs', 'xxe', 'unclosed', 'empty', 'text', 'deep'])
 def test_parsed_hostile_xml_is_a_one_line_bad_input(ansible, emulator, tmp_path, xml):
     result_file = tmp_path / 'offline.json'
-    play = ansible.run('attack_config_elements/offline.yml', extra_vars={'steps': [{'state': 'parsed', 'running_config': xml}],
-                                                                        'result_file': str(result_file)},
-                       env={'SBC_HOST': None}, timeout=120)
+    extra_vars = {'steps': [{'state': 'parsed', 'running_config': xml}], 'result_file': str(result_file)}
+    play = ansible.run('attack_config_elements/offline.yml', extra_vars=extra_vars, env={'SBC_HOST': None}, timeout=120)
     assert play.returncode == 0, play
     result = json.loads(result_file.read_text())[0]
     assert 'root:' not in json.dumps(result) and 'lollollol' not in json.dumps(result), str(result)[:500]
@@ -311,8 +310,8 @@ def test_no_secret_at_vvv_in_any_state_nor_in_a_failure(ansible, emulator, tmp_p
 
 def test_under_the_lock_session_role(ansible, emulator, tmp_path):
     result_file = tmp_path / 'role.json'
-    play = ansible.run('attack_config_elements/role.yml', extra_vars={'config': realms(3, 'role'), 'state': 'overridden',
-                                                                     'result_file': str(result_file)}, diff=True)
+    extra_vars = {'config': realms(3, 'role'), 'state': 'overridden', 'result_file': str(result_file)}
+    play = ansible.run('attack_config_elements/role.yml', extra_vars=extra_vars, diff=True)
     assert play.returncode == 0, play
     result = json.loads(result_file.read_text())
     assert result['changed'] and sorted(result['commands'][:2]) == ['delete realm-config identifier=access', 'delete realm-config identifier=core']
@@ -339,20 +338,20 @@ def test_delegate_to_localhost(ansible, emulator, tmp_path):
 def test_case_and_padding_variants_are_one_value_under_switches(ansible, emulator, tmp_path, switches):
     emulator.set_switches(switches)
     config = [{'identifier': 'v', 'mm-in-realm': 'Enabled', 'access-control-trust-level': 'HIGH', 'max-bandwidth': '0100'}]
-    out, _ = run(ansible, tmp_path, [{'state': 'merged', 'config': config}])
+    out, _play = run(ansible, tmp_path, [{'state': 'merged', 'config': config}])
     assert out['results'][0]['changed'] and not out['results'][0].get('failed'), out['results'][0]
     emulator.reset_stats()
-    out, _ = run(ansible, tmp_path, [{'state': s, 'config': config, 'check': c} for s in ('merged', 'replaced') for c in (True, False)],
-                 name='again.json')
+    out, _play = run(ansible, tmp_path, [{'state': s, 'config': config, 'check': c} for s in ('merged', 'replaced') for c in (True, False)],
+                     name='again.json')
     assert [(r.get('failed', False), r['changed'], r['commands']) for r in out['results']] == [(False, False, [])] * 4, out['results']
     assert not changing(emulator)
 
 
 def test_metadata_none_without_key_attributes_is_bad_response_and_with_them_works(ansible, emulator, tmp_path):
     emulator.set_switches({'sbc.metadata_shape': 'none'})
-    out, _ = run(ansible, tmp_path, [{'state': 'merged', 'config': [{'identifier': 'm'}]},
-                                     {'state': 'merged', 'key_attributes': ['identifier'], 'config': [{'identifier': 'm'}]},
-                                     {'state': 'merged', 'key_attributes': ['identifier'], 'config': [{'identifier': 'm'}]}])
+    out, _play = run(ansible, tmp_path, [{'state': 'merged', 'config': [{'identifier': 'm'}]},
+                                         {'state': 'merged', 'key_attributes': ['identifier'], 'config': [{'identifier': 'm'}]},
+                                         {'state': 'merged', 'key_attributes': ['identifier'], 'config': [{'identifier': 'm'}]}])
     bare, keyed, again = out['results']
     assert bare['failed'] and bare['reason'] == 'bad_response', bare
     assert keyed['changed'] and not keyed.get('failed'), keyed
@@ -361,12 +360,11 @@ def test_metadata_none_without_key_attributes_is_bad_response_and_with_them_work
 
 def test_module_defaults_with_loop_register_and_commit_after_rerun(ansible, emulator, tmp_path):
     config = realms(3, 'cm')
-    out, _ = run(ansible, tmp_path, [{'state': 'merged', 'config': config}], commit=True)
+    out, _play = run(ansible, tmp_path, [{'state': 'merged', 'config': config}], commit=True)
     assert out['commit']['changed'] and not out['commit'].get('failed')
-    out, _ = run(ansible, tmp_path, [{'state': 'merged', 'config': config}], commit=True, name='again.json')
+    out, _play = run(ansible, tmp_path, [{'state': 'merged', 'config': config}], commit=True, name='again.json')
     assert not out['results'][0]['changed']
     assert not out['commit']['changed'], 'a re-run with no change must not commit again: %r' % out['commit']
-
 
 
 def test_rendered_refuses_two_items_naming_one_element(ansible, emulator, tmp_path):

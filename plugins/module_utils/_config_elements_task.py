@@ -34,7 +34,7 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_
     steps_for,
 )
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_BAD_INPUT, OracleError
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc_config_xml import element_body, parse_elements
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc_config_xml import element_body, element_nodes, parse_elements
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import parse_xml
 
 #: Attributes the SBC writes itself on every change: never reset by ``replaced``, never compared.
@@ -70,11 +70,10 @@ def _offline(params, state, element_type):
 def _of_type(root, element_type):
     """The elements of ``element_type`` under ``root`` (an element that names another type is left out)."""
     found = []
-    nodes = [root] if root.tag == 'configElement' else list(root.iter('configElement'))
-    for node, values in zip(nodes, parse_elements(root)):
+    for node in element_nodes(root):
         named_type = (node.findtext('elementType') or '').strip()
         if not named_type or named_type == element_type:
-            found.append(values)
+            found.extend(parse_elements(node))
     return found
 
 

@@ -167,18 +167,26 @@ def _top_elements(node, found):
     return found
 
 
+def element_nodes(root):
+    """The top-level ``<configElement>`` nodes under ``root`` (``root`` itself if it is one), in document order."""
+    if root is None:
+        return []
+    return [root] if root.tag == 'configElement' else _top_elements(root, [])
+
+
 def parse_elements(root):
     """Every top-level ``<configElement>`` under ``root`` (``root`` itself if it is one) as an ordered mapping of attribute
     name -> text (a list of texts for an attribute answered with several values)."""
     found = []
     if root is None:
         return found
-    for element in ([root] if root.tag == 'configElement' else _top_elements(root, [])):
+    for element in element_nodes(root):
         values = {}
         for attribute in element.findall('attribute'):
             name = xml_text(attribute, 'name')
             if name:
-                texts = [(value.text or '').strip() for value in attribute.findall('value')]
+                # a value as the SBC holds it: an XML string keeps its surrounding spaces
+                texts = [value.text or '' for value in attribute.findall('value')]
                 # an attribute of several values answers one <value> each: all of them, as a list
                 values[name] = texts if len(texts) > 1 else (texts[0] if texts else '')
         found.append(values)

@@ -45,7 +45,8 @@ def tag(name, content=""):
 
 def text(name, value):
     """Return ``<name>value</name>`` with ``value`` escaped; None becomes an empty element."""
-    return "<%s>%s</%s>" % (name, "" if value is None else escape(str(value)), name)
+    # a carriage return as a character reference: a parser turns a literal one into a line feed
+    return "<%s>%s</%s>" % (name, "" if value is None else escape(str(value), {"\r": "&#13;"}), name)
 
 
 def fields(mapping):

@@ -67,6 +67,9 @@ def normalized(attributes):
     for name, value in attributes.items():
         if not isinstance(name, str) or not name.strip():
             raise OracleError('attribute names must be non-empty text, not %s' % shown(name, 40), REASON_BAD_INPUT)
+        if name.strip() in result:
+            raise OracleError('attribute %s is given twice (names are compared without surrounding spaces); give it once'
+                              % shown(name.strip(), 60), REASON_BAD_INPUT)
         result[name.strip()] = text_value(name, value)
     return result
 

@@ -13,9 +13,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from urllib.parse import urlsplit
-from xml.sax.saxutils import escape
 
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import xml_text
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import xml_escape, xml_text
 
 #: The rows of a metadata answer: Oracle's ``attributeMetadata``, and the ``attribute`` rows of our emulator's first shape.
 _METADATA_ROWS = ('attributeMetadata', 'attribute')
@@ -147,9 +146,9 @@ def element_body(element_type, attributes):
     """``<configElement>`` XML for ``element_type`` with ``attributes`` (name -> text, or a list of texts for an attribute
     of several values, one ``<value>`` each), in the order given."""
     rows = ''.join('<attribute><name>%s</name>%s</attribute>' % (
-        escape(name), ''.join('<value>%s</value>' % escape(one) for one in (value if isinstance(value, list) else [value])))
+        xml_escape(name), ''.join('<value>%s</value>' % xml_escape(one) for one in (value if isinstance(value, list) else [value])))
         for name, value in attributes.items())
-    return '<configElement><elementType>%s</elementType>%s</configElement>' % (escape(element_type), rows)
+    return '<configElement><elementType>%s</elementType>%s</configElement>' % (xml_escape(element_type), rows)
 
 
 def _top_elements(node, found):

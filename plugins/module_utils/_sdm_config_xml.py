@@ -17,10 +17,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from xml.sax.saxutils import escape
 
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_BAD_RESPONSE, OracleError
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc_config_xml import ElementMeta
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import xml_escape
 
 FLAT = 'flat'
 WRAPPED = 'wrapped'
@@ -138,14 +138,14 @@ def _pairs_xml(attributes, shape):
     pairs = []
     for name, value in attributes.items():
         for one in (value if isinstance(value, list) else [value]):
-            pairs.append('<name>%s</name><value>%s</value>' % (escape(name), escape(one)))
+            pairs.append('<name>%s</name><value>%s</value>' % (xml_escape(name), xml_escape(one)))
     if shape == WRAPPED:
         return '<attributes>%s</attributes>' % ''.join('<attribute>%s</attribute>' % pair for pair in pairs) if pairs else ''
     return ''.join('<attributes>%s</attributes>' % pair for pair in pairs)
 
 
 def _inner_xml(element_type, attributes, children, shape):
-    text = '<elementTypePath>%s</elementTypePath>%s' % (escape(element_type), _pairs_xml(attributes, shape))
+    text = '<elementTypePath>%s</elementTypePath>%s' % (xml_escape(element_type), _pairs_xml(attributes, shape))
     kids = [_inner_xml(child.element_type, child.attributes, child.children, shape) for child in children]
     if kids and shape == WRAPPED:
         text += '<childrenElements>%s</childrenElements>' % ''.join('<childrenElement>%s</childrenElement>' % kid for kid in kids)
@@ -161,7 +161,7 @@ def element_body(element_type, attributes, shape=FLAT, children=()):
 
 def type_request(element_type):
     """The body of an ``elementMetadata`` request for ``element_type``."""
-    return '<elementTypeRequest><elementTypePath>%s</elementTypePath></elementTypeRequest>' % escape(element_type)
+    return '<elementTypeRequest><elementTypePath>%s</elementTypePath></elementTypeRequest>' % xml_escape(element_type)
 
 
 def element_types(root):

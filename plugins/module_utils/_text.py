@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
+from xml.sax.saxutils import escape
 
 try:
     from defusedxml import ElementTree as SafeElementTree
@@ -52,6 +53,12 @@ def one_line(text, limit=300):
     """Fold whitespace and cut ``text`` so it fits one readable line of an error message."""
     text = ' '.join(str(text or '').split())
     return text if len(text) <= limit else text[:limit - 3] + '...'
+
+
+def xml_escape(text):
+    """``text`` as XML character data that reads back exactly: ``&``, ``<``, ``>`` escaped, and a carriage return as
+    ``&#13;`` (a parser turns a literal CR or CR LF into LF)."""
+    return escape(text, {'\r': '&#13;'})
 
 
 def parse_xml(body):

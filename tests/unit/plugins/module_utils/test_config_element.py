@@ -206,3 +206,9 @@ def test_a_failed_requests_words_are_found_wherever_they_sit(data, words):
 def test_only_a_links_rest_path_is_taken(link, path):
     from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sbc_config_xml import own_path
     assert own_path(link) == path
+
+
+def test_two_names_that_are_one_without_their_spaces_are_refused():
+    with pytest.raises(OracleError) as caught:
+        normalized({'identifier': 'x', ' identifier': 'y'})
+    assert caught.value.reason == 'bad_input' and "attribute 'identifier' is given twice" in caught.value.msg

@@ -40,3 +40,10 @@ def test_xml_text_searches_descendants_too():
 ])
 def test_an_error_answer_is_described_in_its_own_words(answer, text):
     assert describe_body(answer) == text
+
+
+def test_xml_escape_reads_back_exactly_carriage_returns_included():
+    from xml.etree import ElementTree
+    from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import xml_escape
+    for text in ('a\r\nb', 'a\rb', 'line\r\n', '<&>]]>', '\t x \n'):
+        assert ElementTree.fromstring('<v>%s</v>' % xml_escape(text)).text == text

@@ -115,9 +115,9 @@ def test_sdm_create_fault_check_mode_predicts_the_real_run(ansible, emulator, tm
     emulator.arm_fault(instance='sdm1', method='POST', path=CREATE, count=0, **fault)
     config = [{'id': 'core', 'description': 'd'}, {'id': 'fresh'}]
     step = {'state': state, 'config': config, 'diff': True}
-    predicted, _, _ = sdm(ansible, tmp_path, [dict(step, check=True)], name='check.json')
+    predicted, _unused, _unused2 = sdm(ansible, tmp_path, [dict(step, check=True)], name='check.json')
     assert staged_requests(emulator) == 0
-    real, _, play = sdm(ansible, tmp_path, [step], name='real.json')
+    real, _unused, play = sdm(ansible, tmp_path, [step], name='real.json')
     predicted, real = predicted[0], real[0]
     assert 'Traceback' not in play.output
     assert bool(predicted.get('failed')) == bool(real.get('failed')), (predicted, real)
@@ -158,8 +158,8 @@ def test_sbc_check_mode_after_of_an_add_matches_the_real_after_under_switches(an
 
 def test_sdm_check_mode_after_of_an_add_matches_the_real_after(ansible, emulator, tmp_path):
     step = {'state': 'overridden', 'config': [{'id': 'n1', 'description': 'x'}, {'id': 'core'}], 'diff': True}
-    predicted, _, _ = sdm(ansible, tmp_path, [dict(step, check=True)], name='check.json')
-    real, _, _ = sdm(ansible, tmp_path, [step], name='real.json')
+    predicted, _unused, _unused2 = sdm(ansible, tmp_path, [dict(step, check=True)], name='check.json')
+    real, _unused, _unused2 = sdm(ansible, tmp_path, [step], name='real.json')
     predicted, real = predicted[0], real[0]
     assert not predicted.get('failed') and not real.get('failed'), (predicted, real)
     assert predicted['commands'] == real['commands']
@@ -181,7 +181,7 @@ def test_sbc_key_spelled_otherwise_then_a_rerun_is_clean(ansible, emulator, tmp_
         one_line(first)
         return
     emulator.reset_stats()
-    out, _ = sbc(ansible, tmp_path, [{'state': state, 'config': config}, {'state': 'gathered'}], name='again.json')
+    out, _unused = sbc(ansible, tmp_path, [{'state': state, 'config': config}, {'state': 'gathered'}], name='again.json')
     again, gathered = out['results']
     assert not again.get('failed') and not again['changed'] and again['commands'] == [], again
     assert not changing(emulator)
@@ -194,14 +194,14 @@ def test_sbc_one_element_listed_under_two_spellings(ansible, emulator, tmp_path,
     # Promise: two items may not name the same element (bad_input before anything is sent); if they are two elements,
     # both are there after the run and a re-run is clean.
     config = [{'identifier': pair[0], 'description': 'one'}, {'identifier': pair[1], 'description': 'two'}]
-    out, _ = sbc(ansible, tmp_path, [{'state': 'merged', 'config': config}])
+    out, _unused = sbc(ansible, tmp_path, [{'state': 'merged', 'config': config}])
     first = out['results'][0]
     if first.get('failed'):
         one_line(first, 'bad_input')
         assert not changing(emulator)
         return
     emulator.reset_stats()
-    out, _ = sbc(ansible, tmp_path, [{'state': 'merged', 'config': config}], name='again.json')
+    out, _unused = sbc(ansible, tmp_path, [{'state': 'merged', 'config': config}], name='again.json')
     assert not out['results'][0]['changed'] and not changing(emulator), out['results'][0]
 
 
@@ -233,8 +233,8 @@ def test_sbc_local_policy_multi_key_every_state(ansible, emulator, tmp_path):
 
 def test_sbc_local_policy_deleted_with_only_one_key_is_refused(ansible, emulator, tmp_path):
     lp = 'local-policy'
-    out, _ = sbc(ansible, tmp_path, [{'element_type': lp, 'state': 'merged', 'config': POLICIES[:2]},
-                                     {'element_type': lp, 'state': 'deleted', 'config': [{'from-address': '192.0.2.1'}]}])
+    out, _unused = sbc(ansible, tmp_path, [{'element_type': lp, 'state': 'merged', 'config': POLICIES[:2]},
+                                           {'element_type': lp, 'state': 'deleted', 'config': [{'from-address': '192.0.2.1'}]}])
     merged, deleted = out['results']
     one_line(deleted, 'bad_input')
     assert len(sbc_realms(emulator, lp)) == 2
@@ -250,7 +250,7 @@ def test_sdm_key_values_with_commas_and_spaces_are_pushed_as_ours(ansible, emula
     found = device_elements(emulator)
     assert {'a,b', 'a b', 'a'} <= set(found), sorted(found)
     emulator.reset_stats()
-    steps, push, _ = sdm(ansible, tmp_path, [{'state': 'merged', 'config': config}], name='again.json')
+    steps, push, _unused = sdm(ansible, tmp_path, [{'state': 'merged', 'config': config}], name='again.json')
     assert not steps[0]['changed'] and staged_requests(emulator) == 0, steps[0]
 
 
@@ -273,7 +273,7 @@ def test_sbc_config_not_a_list_is_one_line_with_a_reason(ansible, emulator, tmp_
 @pytest.mark.parametrize('state', ['deleted', 'overridden'])
 def test_config_null_under_destructive_states(ansible, emulator, tmp_path, state):
     # deleted with config null is documented as "every element of the type"; overridden with null: the list is empty.
-    out, _ = sbc(ansible, tmp_path, [{'state': state, 'config': None, 'check': True, 'diff': True}])
+    out, _unused = sbc(ansible, tmp_path, [{'state': state, 'config': None, 'check': True, 'diff': True}])
     result = out['results'][0]
     assert not changing(emulator)
     if not result.get('failed'):
@@ -317,7 +317,7 @@ def test_sdm_odd_values_are_kept_and_a_rerun_is_clean(ansible, emulator, tmp_pat
         return
     assert first['changed'] and push.get('changed'), (first, push)
     emulator.reset_stats()
-    steps, _, _ = sdm(ansible, tmp_path, [{'state': s, 'config': config} for s in ('merged', 'replaced')], name='again.json')
+    steps, _unused, _unused2 = sdm(ansible, tmp_path, [{'state': s, 'config': config} for s in ('merged', 'replaced')], name='again.json')
     assert [(r.get('failed', False), r['changed']) for r in steps] == [(False, False)] * 2, steps
     assert staged_requests(emulator) == 0
     assert device_elements(emulator)['v']['description'] == value
@@ -348,7 +348,7 @@ def test_sbc_numbers_as_floats_and_bools(ansible, emulator, tmp_path, value):
         assert first.get('commands', []) == [] and 'n' not in sbc_ids(emulator), first
         return
     emulator.reset_stats()
-    out, _ = sbc(ansible, tmp_path, [{'state': 'merged', 'config': config}], name='again.json')
+    out, _unused = sbc(ansible, tmp_path, [{'state': 'merged', 'config': config}], name='again.json')
     assert not out['results'][0]['changed'] and not changing(emulator), out['results'][0]
 
 
@@ -363,7 +363,7 @@ def test_sbc_a_carriage_return_is_sent_as_given_and_a_rerun_is_clean(ansible, em
     # SBC holds another value than asked, and every re-run sends the PUT again (merged and replaced), with no warning
     # that the SBC keeps it otherwise.
     config = [{'identifier': 'v', 'description': value}]
-    out, _ = sbc(ansible, tmp_path, [{'state': 'merged', 'config': config}])
+    out, _unused = sbc(ansible, tmp_path, [{'state': 'merged', 'config': config}])
     assert out['results'][0]['changed'] and not out['results'][0].get('failed'), out['results'][0]
     stored = dict((e['identifier'], e) for e in sbc_realms(emulator))['v']['description']
     emulator.reset_stats()
@@ -378,11 +378,11 @@ def test_sdm_a_carriage_return_is_staged_as_given_and_a_rerun_is_clean(ansible, 
     # FINDING (fixed): as for the SBC: a value with a carriage return is staged and pushed as 'a\nb', and every re-run after the
     # push stages the update again (reported changed), which the next push then pushes; nothing says why.
     config = [{'id': 'v', 'description': value}]
-    steps, push, _ = sdm(ansible, tmp_path, [{'state': 'merged', 'config': config}], extra_vars={'push': True})
+    steps, push, _unused = sdm(ansible, tmp_path, [{'state': 'merged', 'config': config}], extra_vars={'push': True})
     assert steps[0]['changed'] and push.get('changed'), (steps[0], push)
     stored = device_elements(emulator)['v']['description']
     emulator.reset_stats()
-    steps, _, _ = sdm(ansible, tmp_path, [{'state': s, 'config': config} for s in ('merged', 'replaced')], name='again.json')
+    steps, _unused, _unused2 = sdm(ansible, tmp_path, [{'state': s, 'config': config} for s in ('merged', 'replaced')], name='again.json')
     rerun = [(r.get('failed', False), r['changed'], r['commands']) for r in steps]
     assert stored == value, 'the device holds %r for %r' % (stored, value)
     assert staged_requests(emulator) == 0, rerun
@@ -407,7 +407,7 @@ def test_sbc_attribute_names_that_strip_to_one_name(ansible, emulator, tmp_path,
                          ids=['key-twice', 'attr-twice'])
 def test_sdm_attribute_names_that_strip_to_one_name(ansible, emulator, tmp_path, config):
     # FINDING (fixed): as for the SBC: two names that strip to one attribute are staged with one value silently dropped.
-    steps, _, play = sdm(ansible, tmp_path, [{'state': 'merged', 'config': config}, {'state': 'rendered', 'config': config}])
+    steps, _unused, play = sdm(ansible, tmp_path, [{'state': 'merged', 'config': config}, {'state': 'rendered', 'config': config}])
     for result in steps:
         one_line(result, 'bad_input')
     assert staged_requests(emulator) == 0
@@ -430,9 +430,9 @@ def test_sbc_key_attributes_spelled_otherwise(ansible, emulator, tmp_path, keys)
 
 def test_sdm_check_mode_after_a_real_task_of_the_same_run_predicts_no_change(ansible, emulator, tmp_path):
     config = [{'id': 'k1', 'description': 'x'}, {'id': 'core', 'description': 'y'}]
-    steps, _, _ = sdm(ansible, tmp_path, [{'state': 'overridden', 'config': config},
-                                          {'state': 'overridden', 'config': config, 'check': True, 'diff': True},
-                                          {'state': 'deleted', 'config': [{'id': 'k1'}], 'check': True}])
+    steps, _unused, _unused2 = sdm(ansible, tmp_path, [{'state': 'overridden', 'config': config},
+                                                       {'state': 'overridden', 'config': config, 'check': True, 'diff': True},
+                                                       {'state': 'deleted', 'config': [{'id': 'k1'}], 'check': True}])
     real, check, deleted = steps
     assert real['changed'] and not check['changed'] and check['commands'] == [], check
     assert deleted['commands'] and not deleted.get('failed'), deleted
@@ -479,15 +479,15 @@ def test_sbc_config_commit_after_a_list(ansible, emulator, tmp_path, case):
              'gathered': [{'state': 'gathered'}],
              'failed-first': [{'state': 'merged', 'config': [{'identifier': 'c1', 'access-control-trust-level': 'bogus'}]}],
              'partial': [{'state': 'merged', 'config': [{'identifier': 'c1'}, {'identifier': 'c2', 'access-control-trust-level': 'bogus'}]}]}[case]
-    out, _ = sbc(ansible, tmp_path, steps, extra_vars={'commit': True})
+    out, _unused = sbc(ansible, tmp_path, steps, extra_vars={'commit': True})
     commit = out['commit']
     assert not commit.get('failed'), commit
     assert commit['changed'] == (case == 'partial'), commit
 
 
 def test_sbc_config_commit_in_check_mode_after_a_check_mode_list(ansible, emulator, tmp_path):
-    out, _ = sbc(ansible, tmp_path, [{'state': 'overridden', 'config': [{'identifier': 'c1'}], 'check': True}],
-                 extra_vars={'commit': True, 'commit_check': True})
+    out, _unused = sbc(ansible, tmp_path, [{'state': 'overridden', 'config': [{'identifier': 'c1'}], 'check': True}],
+                       extra_vars={'commit': True, 'commit_check': True})
     assert not changing(emulator)
     routes = emulator.stats('sbc1')['by_route']
     assert not [r for r in routes if r.startswith('POST') and ('save' in r or 'activate' in r or 'verify' in r)], routes
@@ -496,7 +496,7 @@ def test_sbc_config_commit_in_check_mode_after_a_check_mode_list(ansible, emulat
 
 @pytest.mark.parametrize('state', ['replaced', 'overridden'])
 def test_sbc_single_and_list_modules_interleaved(ansible, emulator, tmp_path, state):
-    out, _ = play_file(ansible, tmp_path, 'sbc_mixed.yml', {'list_state': state})
+    out, _unused = play_file(ansible, tmp_path, 'sbc_mixed.yml', {'list_state': state})
     single, listed, again = out['single'], out['listed'], out['single_again']
     assert single['changed'] and listed['changed'] and again['changed'], out
     assert listed['commands'] == ['update realm-config identifier=mix'] or listed['commands'][-1].startswith('update'), listed
@@ -506,7 +506,7 @@ def test_sbc_single_and_list_modules_interleaved(ansible, emulator, tmp_path, st
 @pytest.mark.parametrize('state', ['deleted', 'overridden', 'replaced'])
 def test_sdm_single_and_list_modules_interleaved_then_the_push(ansible, emulator, tmp_path, state):
     config = {'deleted': [{'id': 'mix'}], 'overridden': [{'id': 'core'}, {'id': 'access'}], 'replaced': [{'id': 'mix'}]}[state]
-    out, _ = play_file(ansible, tmp_path, 'sdm_mixed.yml', {'list_state': state, 'list_config': config})
+    out, _unused = play_file(ansible, tmp_path, 'sdm_mixed.yml', {'list_state': state, 'list_config': config})
     listed, pushed = out['listed'], out['pushed']
     assert out['single']['changed'] and listed['changed'] and not listed.get('failed'), out
     assert not pushed.get('failed'), pushed

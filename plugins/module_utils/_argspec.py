@@ -125,13 +125,16 @@ CONFIG_ELEMENT_SPEC = _CONFIG_BASE_SPEC.merge(ArgumentSpec(dict(
 #: The resource-module states of config_elements (ansible.netcommon's names and meanings).
 CONFIG_ELEMENTS_STATES = ['merged', 'replaced', 'overridden', 'deleted', 'gathered', 'rendered', 'parsed']
 
-CONFIG_ELEMENTS_SPEC = _CONFIG_BASE_SPEC.merge(ArgumentSpec(dict(
+#: The options of a list of elements in one task (config_elements and device_config_elements).
+_LIST_SPEC = ArgumentSpec(dict(
     element_type=dict(type='str', required=True),
     config=dict(type='list', elements='dict'),
     key_attributes=dict(type='list', elements='str', no_log=False),
     state=dict(type='str', default='merged', choices=CONFIG_ELEMENTS_STATES),
     running_config=dict(type='str'),
-), required_if=[('state', 'parsed', ('running_config',)), ('state', 'rendered', ('config',))]))
+), required_if=[('state', 'parsed', ('running_config',)), ('state', 'rendered', ('config',))])
+
+CONFIG_ELEMENTS_SPEC = _CONFIG_BASE_SPEC.merge(_LIST_SPEC)
 
 CONFIG_COMMIT_SPEC = _CONFIG_BASE_SPEC.merge(ArgumentSpec(dict(
     steps=dict(type='list', elements='str', default=['save', 'verify', 'activate'], choices=['save', 'verify', 'activate']),
@@ -162,13 +165,7 @@ DEVICE_CONFIG_ELEMENT_SPEC = _DEVICE_CONFIG_BASE_SPEC.merge(ArgumentSpec(dict(
     state=dict(type='str', default='present', choices=['present', 'absent']),
 )))
 
-DEVICE_CONFIG_ELEMENTS_SPEC = _DEVICE_CONFIG_BASE_SPEC.merge(ArgumentSpec(dict(
-    element_type=dict(type='str', required=True),
-    config=dict(type='list', elements='dict'),
-    key_attributes=dict(type='list', elements='str', no_log=False),
-    state=dict(type='str', default='merged', choices=CONFIG_ELEMENTS_STATES),
-    running_config=dict(type='str'),
-), required_if=[('state', 'parsed', ('running_config',)), ('state', 'rendered', ('config',))]))
+DEVICE_CONFIG_ELEMENTS_SPEC = _DEVICE_CONFIG_BASE_SPEC.merge(_LIST_SPEC)
 
 DEVICE_CONFIG_PUSH_SPEC = _DEVICE_CONFIG_BASE_SPEC.merge(ArgumentSpec(dict(
     state=dict(type='str', default='pushed', choices=['pushed', 'discarded']),

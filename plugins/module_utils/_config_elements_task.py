@@ -27,9 +27,12 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_
     PARSED,
     RENDERED,
     REPLACED,
+    by_key,
+    given_keys,
     listed,
     named,
     predict_added,
+    refuse_destructive,
     send_in_order,
     steps_for,
 )
@@ -42,16 +45,12 @@ SBC_WRITTEN = ('last-modified-by', 'last-modified-date')
 _KEYS_HINT = 'give key_attributes (the attributes that identify one element of this type)'
 
 
-def _keys(params):
-    return [name.strip() for name in (params.get('key_attributes') or []) if name and name.strip()]
-
-
 def _offline(params, state, element_type):
     """``rendered`` (the bodies ``merged`` would POST to an SBC without these elements) or ``parsed`` (``running_config``,
     an SBC's answer or a saved configElement list, as ``config``); no device is reached."""
     if state == RENDERED:
         # no device to read the key attributes from: checked only when key_attributes names them
-        bodies = [attributes for _key, attributes in listed(params.get('config'), element_type, _keys(params) or None, False, RENDERED)]
+        bodies = [attributes for _key, attributes in listed(params.get('config'), element_type, given_keys(params) or None, False, RENDERED)]
         return dict(changed=False, element_type=element_type, rendered=[element_body(element_type, body) for body in bodies])
     text = params.get('running_config')
     if not isinstance(text, str) or not text.strip():
@@ -75,12 +74,6 @@ def _of_type(root, element_type):
         if not named_type or named_type == element_type:
             found.extend(parse_elements(node))
     return found
-
-
-def _refuse_destructive(state, element_type, items, meta):
-    if meta is not None and meta.singleton and (state == DELETED or (state == OVERRIDDEN and not items)):
-        raise OracleError('%s is a singleton on this SBC (one element, always there): state=%s would delete it; use state=replaced'
-                          % (element_type, state), REASON_BAD_INPUT)
 
 
 def _apply(config, host, element_type, steps, singleton, meta):
@@ -118,11 +111,11 @@ def _defaults(config, element_type, quiet=False):
         return {}
 
 
-def _read(config, element_type, given_keys, state):
+def _read(config, element_type, keys_given, state):
     """The type's metadata (None when key_attributes are given and the state needs none) and every element of the type."""
     meta = None
-    if not given_keys or state in (OVERRIDDEN, DELETED):
-        meta = config.metadata(element_type, _KEYS_HINT) if not given_keys else _readable_metadata(config, element_type)
+    if not keys_given or state in (OVERRIDDEN, DELETED):
+        meta = config.metadata(element_type, _KEYS_HINT) if not keys_given else _readable_metadata(config, element_type)
     return meta, config.every(element_type)
 
 
@@ -145,21 +138,21 @@ def change_elements(params, host, redactor, under_lock):
     element_type = element_type_of(params)
     if state in (RENDERED, PARSED):
         return _offline(params, state, element_type)
-    given_keys = _keys(params)
+    keys_given = given_keys(params)
     task = under_lock(params, host, redactor, 'config_elements')
     try:
         if state == GATHERED:
             with task.reader() as config:
                 return dict(changed=False, element_type=element_type, gathered=config.every(element_type))
         with task.held() as (lease, config):
-            meta, current = _read(config, element_type, given_keys, state)
-            singleton = bool(meta and meta.singleton and not given_keys)
-            keys = [] if singleton else (given_keys or list(meta.keys))
+            meta, current = _read(config, element_type, keys_given, state)
+            singleton = bool(meta and meta.singleton and not keys_given)
+            keys = [] if singleton else (keys_given or list(meta.keys))
             items = listed(params.get('config'), element_type, keys, singleton, state)
-            if not given_keys:
+            if not keys_given:
                 for _key, attributes in items:
                     check_known(meta, attributes)
-            _refuse_destructive(state, element_type, items, meta)
+            refuse_destructive(state, element_type, items, meta, 'SBC')
             defaults = {}
             if state in (REPLACED, OVERRIDDEN) and any(matching(current, key, meta) for key, _attributes in items):
                 defaults = _defaults(config, element_type)
@@ -186,7 +179,7 @@ def change_elements(params, host, redactor, under_lock):
                     after = _answered_after(after, steps, answered)
         result.update(changed=changed, after=after)
         if host.diff:
-            result['diff'] = {'before': _by_key(current, keys), 'after': _by_key(after, keys)}
+            result['diff'] = {'before': by_key(current, keys), 'after': by_key(after, keys)}
         return result
     finally:
         task.close()
@@ -196,8 +189,3 @@ def _answered_after(after, steps, answered):
     """The planned list with each added or updated element as the SBC answered it."""
     by_after = dict((id(step.after), answered.get(named(step.key))) for step in steps if step.action in (ADD, UPDATE))
     return [by_after.get(id(element)) or element for element in after]
-
-
-def _by_key(elements, keys):
-    """Elements as a mapping from their key (``identifier=core``) to their attributes, for Ansible's diff."""
-    return dict((named(dict((name, element.get(name) or '') for name in keys)), element) for element in elements)

@@ -101,6 +101,24 @@ def listed(config, element_type, keys, singleton, state):
     return items
 
 
+def given_keys(params):
+    """The ``key_attributes`` option, stripped, empty names left out ([] when not given)."""
+    return [name.strip() for name in (params.get('key_attributes') or []) if name and name.strip()]
+
+
+def refuse_destructive(state, element_type, items, meta, where):
+    """OracleError(bad_input) before anything is sent when ``state`` would delete a singleton (one element that always
+    exists on the device ``where`` names): ``deleted``, or ``overridden`` with no items."""
+    if meta is not None and meta.singleton and (state == DELETED or (state == OVERRIDDEN and not items)):
+        raise OracleError('%s is a singleton on this %s (one element, always there): state=%s would delete it; use state=replaced'
+                          % (element_type, where, state), REASON_BAD_INPUT)
+
+
+def by_key(elements, keys):
+    """Elements as a mapping from their key (``identifier=core``) to their attributes, for Ansible's diff."""
+    return dict((named(dict((name, element.get(name) or '') for name in keys)), element) for element in elements)
+
+
 def _the_one(current, key, meta, element_type):
     found = matching(current, key, meta)
     if len(found) > 1:

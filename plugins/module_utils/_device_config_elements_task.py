@@ -21,9 +21,11 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_
     PARSED,
     RENDERED,
     REPLACED,
+    by_key,
+    given_keys,
     listed,
-    named,
     predict_added,
+    refuse_destructive,
     send_in_order,
     steps_for,
 )
@@ -41,10 +43,6 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sdm_con
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import parse_xml
 
 
-def _keys(params):
-    return [name.strip() for name in (params.get('key_attributes') or []) if name and name.strip()]
-
-
 def _items(params, element_type, keys, singleton, state):
     items = listed(params.get('config'), element_type, keys, singleton, state)
     for _key, attributes in items:
@@ -56,7 +54,7 @@ def _offline(params, state, element_type):
     """``rendered`` (the bodies that staging the listed elements as additions would send) or ``parsed`` (``running_config``,
     a configElements answer of the SDM in either list shape, as ``config``); no SDM is reached."""
     if state == RENDERED:
-        items = _items(params, element_type, _keys(params) or None, False, RENDERED)
+        items = _items(params, element_type, given_keys(params) or None, False, RENDERED)
         return dict(changed=False, element_type=element_type, rendered=[element_body(element_type, attributes, FLAT) for _key, attributes in items])
     text = params.get('running_config')
     if not isinstance(text, str) or not text.strip():
@@ -71,16 +69,10 @@ def _offline(params, state, element_type):
     return dict(changed=False, element_type=element_type, parsed=parsed)
 
 
-def _refuse_destructive(state, element_type, items, meta):
-    if meta is not None and meta.singleton and (state == DELETED or (state == OVERRIDDEN and not items)):
-        raise OracleError('%s is a singleton on this device (one element, always there): state=%s would delete it; use state=replaced'
-                          % (element_type, state), REASON_BAD_INPUT)
-
-
-def _metadata(config, element_type, given_keys, state):
+def _metadata(config, element_type, keys_given, state):
     """The type's metadata: always without key_attributes; with them only to know a singleton before deleting (unreadable:
     None, and the SDM refuses such a delete itself)."""
-    if not given_keys:
+    if not keys_given:
         return config.metadata(element_type)
     if state not in (OVERRIDDEN, DELETED):
         return None
@@ -138,20 +130,20 @@ def _stage_all(task, lease, config, element_type, steps, elements):
 def _stage_elements(task, params):
     state = params.get('state') or 'merged'
     element_type = sdm_element_type(params)
-    given_keys = _keys(params)
+    keys_given = given_keys(params)
     if state == GATHERED:
         elements = task.config().elements(element_type)
         return dict(changed=False, element_type=element_type, gathered=[element.attributes for element in elements],
                     device_id=task.device_id)
     with task.held() as (lease, config):
-        meta = _metadata(config, element_type, given_keys, state)
-        singleton = bool(meta and meta.singleton and not given_keys)
-        keys = [] if singleton else (given_keys or list(meta.keys))
+        meta = _metadata(config, element_type, keys_given, state)
+        singleton = bool(meta and meta.singleton and not keys_given)
+        keys = [] if singleton else (keys_given or list(meta.keys))
         items = _items(params, element_type, keys, singleton, state)
-        if not given_keys:
+        if not keys_given:
             for _key, attributes in items:
                 check_known_sdm(meta, attributes, config.where)
-        _refuse_destructive(state, element_type, items, meta)
+        refuse_destructive(state, element_type, items, meta, 'device')
         elements, steps, after = _plan(config, element_type, items, state, meta, keys, task.host.check_mode)
         before = [element.attributes for element in elements]
         if steps and not task.host.check_mode and task.begin_work(lease, config):
@@ -164,12 +156,8 @@ def _stage_elements(task, params):
             _stage_all(task, lease, config, element_type, steps, elements)
     result['after'] = after
     if task.host.diff:
-        result['diff'] = {'before': _by_key(before, keys), 'after': _by_key(after, keys)}
+        result['diff'] = {'before': by_key(before, keys), 'after': by_key(after, keys)}
     return result
-
-
-def _by_key(elements, keys):
-    return dict((named(dict((name, element.get(name) or '') for name in keys)), element) for element in elements)
 
 
 def stage_elements(params, host, redactor):

@@ -51,6 +51,11 @@ COMPAT_TESTS=(
     "tests/integration/test_device_config.py::test_add_rerun_check_update_delete_under_every_switch[defaults-keys-from-metadata]"
     "tests/integration/test_device_config.py::test_a_change_this_run_did_not_stage_is_refused_then_pushed_only_when_included[another-element]"
     "tests/integration/test_device_config.py::test_the_role_with_an_sdm_target_provisions_with_no_extra_variables"
+    "tests/integration/test_config_elements.py::test_every_changing_state_then_a_rerun_with_no_change_under_every_switch[defaults]"
+    "tests/integration/test_config_elements.py::test_check_mode_predicts_exactly_what_a_real_run_then_sends_and_sends_nothing_that_changes"
+    "tests/integration/test_config_elements.py::test_a_refused_element_in_the_middle_stops_the_list_and_says_what_was_and_was_not_applied"
+    "tests/integration/test_device_config_elements.py::test_every_changing_state_a_rerun_and_the_push_under_every_switch[defaults]"
+    "tests/integration/test_device_config_elements.py::test_the_role_stages_a_list_with_no_device_option_and_no_secret_at_vvv"
     # the progress lines through 2.18's display and ansible-runner's events; Python warnings at every verbosity
     tests/integration/test_progress.py
     tests/integration/test_transport.py

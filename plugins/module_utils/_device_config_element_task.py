@@ -24,7 +24,7 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_
     plan,
 )
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_config import task_with
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_config_work import names_element, record_staged
+from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_config_work import forget_staged, names_element, record_staged
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._endpoint import shown
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_BAD_INPUT, REASON_BAD_RESPONSE, OracleError
 
@@ -108,6 +108,28 @@ def stage_change(config, element_type, key, action, body, current, staged_before
     return None
 
 
+def stage_recorded(task, lease, config, element_type, key, action, body, current):
+    """Stage one change and keep the lease's record of this run's changes true: the element is recorded before the request
+    (a change the SDM may stage, its answer lost, is this run's for the push), and forgotten again when the SDM refuses it
+    (nothing was staged). The element as the SDM answers it, or None."""
+    staged_before = [element_type, key] in lease.sdm_work['staged']
+    recorded = record_staged(lease.sdm_work, element_type, key)
+    if recorded:
+        task.save(lease)
+    try:
+        answered = stage_change(config, element_type, key, action, body, current, staged_before)
+    except OracleError as exc:
+        # refused, or an add whose lost answer a read showed never staged: nothing is; an update or delete whose answer
+        # was lost may have been staged, and stays recorded
+        if recorded and (not exc.retryable or action == ADD):
+            forget_staged(lease.sdm_work, element_type, key)
+            task.save(lease)
+        raise
+    if answered is None:
+        confirm_staged(config, element_type, key, action, staged_before)
+    return answered
+
+
 def confirm_staged(config, element_type, key, action, staged_before):
     """An SDM that answers a staging call with no element must list the change among the staged ones; else nothing may
     have been staged (a delete of what this run added before leaves no change at all)."""
@@ -143,14 +165,9 @@ def _stage_element(task, params):
                 # the SDM's copy was just brought in line with the device: decide on what it holds now
                 current, action, body, after, meta = _decide(config, element_type, key, desired, state, meta)
             if action is not None:
-                staged_before = [element_type, key] in lease.sdm_work['staged']
-                answered = stage_change(config, element_type, key, action, body, current, staged_before)
-                if answered is None:
-                    confirm_staged(config, element_type, key, action, staged_before)
+                answered = stage_recorded(task, lease, config, element_type, key, action, body, current)
                 if action != DELETE and answered is not None and answered.attributes:
                     after = answered.attributes
-                if record_staged(lease.sdm_work, element_type, key):
-                    task.save(lease)
     result = dict(changed=action is not None, element_type=element_type, key=key, state=state, action=action,
                   element=after if after is not None else {}, device_id=task.device_id)
     if host.diff:

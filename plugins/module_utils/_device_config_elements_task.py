@@ -32,12 +32,10 @@ from ansible_collections.oracle_comms.provisioning.plugins.module_utils._config_
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_config import task_with
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_config_element_task import (
     check_known_sdm,
-    confirm_staged,
     one_value_each,
     sdm_element_type,
-    stage_change,
+    stage_recorded,
 )
-from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_config_work import record_staged
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._errors import REASON_BAD_INPUT, OracleError
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._sdm_config_xml import FLAT, element_body, parse_elements
 from ansible_collections.oracle_comms.provisioning.plugins.module_utils._text import parse_xml
@@ -107,19 +105,14 @@ def _plan(config, element_type, items, state, meta, keys, check_mode=False):
 
 
 def _stage_all(task, lease, config, element_type, steps, elements):
-    """Stage ``steps`` in order, each recorded in the lease as this run's before the next (see ``send_in_order``)."""
+    """Stage ``steps`` in order, each recorded in the lease as this run's before it is sent (see ``stage_recorded`` and
+    ``send_in_order``)."""
     children = dict((id(element.attributes), element) for element in elements)
 
     def send(step):
-        staged_before = [element_type, step.key] in lease.sdm_work['staged']
         current = children.get(id(step.before)) if step.action == UPDATE else None
-        answered = stage_change(config, element_type, step.key, step.action, step.body, current, staged_before)
-        # recorded first: a change the SDM may have staged is this run's, whatever its answer says next
-        if record_staged(lease.sdm_work, element_type, step.key):
-            task.save(lease)
-        if answered is None:
-            confirm_staged(config, element_type, step.key, step.action, staged_before)
-        elif step.action != DELETE and answered.attributes:
+        answered = stage_recorded(task, lease, config, element_type, step.key, step.action, step.body, current)
+        if answered is not None and step.action != DELETE and answered.attributes:
             step.after.clear()
             step.after.update(answered.attributes)
         return True

@@ -46,6 +46,11 @@ def record_staged(work, element_type, key):
     return True
 
 
+def forget_staged(work, element_type, key):
+    """Take the entry of the element ``key`` of ``element_type`` out of ``work`` (a change the SDM refused: nothing staged)."""
+    work['staged'] = [entry for entry in work['staged'] if entry != [element_type, dict(key)]]
+
+
 def names_element(change, element_type, key):
     """Whether the staged change ``change`` (as configurationChanges lists it) is of the element ``key`` of ``element_type``.
 

@@ -295,3 +295,17 @@ def test_read_elements_keeps_those_matching_the_filters():
                           elements=[realm('access', trust='none').attributes, realm('edge', trust='none').attributes])
     assert [one['id'] for one in _read_elements(task, {'element_type': 'realmConfig', 'filters': None})['elements']] == ['core', 'access', 'edge']
     assert len(_read_elements(task, {'element_type': 'realmConfig', 'filters': {'maxBandwidth': 0}})['elements']) == 3
+
+
+def test_an_update_whose_answer_was_lost_stays_recorded_as_this_runs():
+    config = Config([realm('core')])
+
+    def update(element_type, attributes, children):
+        config.calls.append(('update', element_type, attributes, children))
+        raise OracleError('no answer', 'network')
+    config.update = update
+    work_lease = lease(new_work('flat', []))
+    with pytest.raises(OracleError):
+        stage(Task(config, work_lease), attributes={'id': 'core', 'addrPrefix': '10.0.0.0/8'})
+    # the SDM may have staged it: the push of this run must take it for this run's
+    assert work_lease.sdm_work['staged'] == [['realmConfig', {'id': 'core'}]]

@@ -185,3 +185,13 @@ def test_shown_changes():
     many = [change('r%d' % n) for n in range(13)]
     assert shown_changes(many).endswith('modified realmConfig r9 and 3 more') and shown_changes(many, 13).endswith('r12')
     assert shown_changes([]) == ''
+
+
+def test_forget_staged_takes_out_only_that_element():
+    from ansible_collections.oracle_comms.provisioning.plugins.module_utils._device_config_work import forget_staged, new_work, record_staged
+    work = new_work('flat', [])
+    record_staged(work, 'realmConfig', {'id': 'a'})
+    record_staged(work, 'realmConfig', {'id': 'b'})
+    forget_staged(work, 'realmConfig', {'id': 'a'})
+    forget_staged(work, 'mediaPolicy', {'name': 'b'})
+    assert work['staged'] == [['realmConfig', {'id': 'b'}]]

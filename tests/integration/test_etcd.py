@@ -378,8 +378,11 @@ class CuttableProxy:
         self.cut()
 
 
-def run_lapse_play(ctl, tmp_path, while_held):
-    """etcd/lapse.yml on ``ctl``: take ID1, ``while_held(log)``, take ID1 again, give it back; what the two later tasks returned."""
+def run_lapse_play(ctl, tmp_path, while_held, etcd):
+    """etcd/lapse.yml on ``ctl``: take ID1, ``while_held(log)``, take ID1 again, give it back; what the two later tasks returned.
+
+    ``while_held`` starts once the run's keeper keeps its liveness on the keeper's own etcd lease (of the TTL): before
+    that, the take's START_GRACE lease holds it, and a lease store gone that early leaves the run alive for that long."""
     taken, back, outcome = tmp_path / 'taken', tmp_path / 'back', tmp_path / 'outcome.json'
     holder = Background(ctl, 'etcd/lapse.yml', extra_vars=dict(devices=['ID1'], taken_file=str(taken), back_file=str(back),
                                                                result_file=str(outcome)))
@@ -387,6 +390,8 @@ def run_lapse_play(ctl, tmp_path, while_held):
     try:
         wait_for_file(taken, holder.process)
         assert wait_until(lambda: log.exists() and 'watching the run' in log.read_text(), 30)
+        ttl = int(ctl.lease_env['ORACLE_COMMS_LEASE_TTL'])
+        assert wait_until(lambda: liveness_ttls(etcd, ctl.name) and max(liveness_ttls(etcd, ctl.name)) <= ttl, 30), liveness_ttls(etcd, ctl.name)
         while_held(log)
     finally:
         back.touch()
@@ -408,7 +413,7 @@ def test_etcd_unreachable_from_the_holder_longer_than_the_ttl_is_logged_and_the_
         assert wait_until(lambda: 'fails with lock_lost' in log.read_text(), 15), log.read_text()
 
     try:
-        happened, log = run_lapse_play(ctl, tmp_path, partition)
+        happened, log = run_lapse_play(ctl, tmp_path, partition, etcd)
         # the keeper gives back what the run left and ends, through the relay (etcd seen from that controller)
         assert wait_until(lambda: not _live_keepers(tmp_path), 60), _live_keepers(tmp_path)
     finally:
@@ -433,7 +438,7 @@ def test_etcd_down_longer_than_the_ttl_while_held_is_logged_and_nothing_is_lost(
         etcd.start()
         assert wait_until(lambda: 'the lease record answers again' in log.read_text(), 15), log.read_text()
 
-    happened, log = run_lapse_play(ctl, tmp_path, outage)
+    happened, log = run_lapse_play(ctl, tmp_path, outage, etcd)
     # etcd down for every controller: nobody could take the lock over, and etcd gives every lease its whole TTL
     # again when it comes back, so the run still holds what it held
     assert 'counted as gone' not in log
@@ -450,7 +455,7 @@ def test_etcd_restarted_within_the_ttl_while_held_changes_nothing(emulator, tmp_
         etcd.stop()
         etcd.start()
 
-    happened, log = run_lapse_play(ctl, tmp_path, restart)
+    happened, log = run_lapse_play(ctl, tmp_path, restart, etcd)
     assert 'counted as gone' not in log
     assert not happened['again'].get('failed') and not happened['again']['changed'] and happened['again']['locked'], happened['again']
     assert happened['given']['changed'], happened['given']

@@ -78,6 +78,7 @@ def make_middleware(instance, hub):
     @web.middleware
     async def rest_middleware(request, handler):
         route = route_key(request)
+        instance.stats.count_connection(request.transport)
         try:
             response = await _answer(instance, request, handler, hub.faults)
         except DropConnection:

@@ -11,6 +11,7 @@ import itertools
 import json
 import sys
 import time
+import weakref
 
 # Enough for long benchmarks; the oldest events go first beyond it (``dropped`` counts them).
 AUDIT_CAPACITY = 500000
@@ -75,16 +76,30 @@ class AuditLog:
 
 
 class Stats:
-    """Request counters of one instance: total, per route template, per status."""
+    """Request counters of one instance: total, per route template, per status; and the connections that carried
+    them (TCP connections, and of those on TLS, full and resumed handshakes)."""
 
     def __init__(self):
         self.reset()
 
     def reset(self):
-        """Zero every counter."""
+        """Zero every counter (a connection still open is counted again by its next request)."""
         self.total = 0
         self.by_route = collections.Counter()
         self.by_status = collections.Counter()
+        self.connections = 0
+        self.handshakes = collections.Counter()
+        self._seen = weakref.WeakSet()
+
+    def count_connection(self, transport):
+        """Count ``transport`` the first time one of its requests arrives (once per reset)."""
+        if transport is None or transport in self._seen:
+            return
+        self._seen.add(transport)
+        self.connections += 1
+        ssl_object = transport.get_extra_info("ssl_object")
+        if ssl_object is not None:
+            self.handshakes["resumed" if ssl_object.session_reused else "full"] += 1
 
     def count(self, route, status):
         """Count one request of ``route`` (e.g. ``POST /rest/{v}/configuration/lock``) answered ``status``."""
@@ -94,7 +109,8 @@ class Stats:
 
     def as_dict(self):
         """Return the counters as plain JSON-ready data."""
-        return {"total": self.total, "by_route": dict(self.by_route), "by_status": dict(self.by_status)}
+        return {"total": self.total, "by_route": dict(self.by_route), "by_status": dict(self.by_status),
+                "connections": self.connections, "tls_handshakes": {"full": self.handshakes["full"], "resumed": self.handshakes["resumed"]}}
 
 
 FAULT_KINDS = ("status", "drop", "html502", "empty200", "latency", "drip")

@@ -1,6 +1,8 @@
 """Conformance: fault injection (every kind, both products; a faulted request changes no state) and every control API call."""
 
 import json
+import socket
+import ssl
 import time
 from urllib.parse import urlsplit
 
@@ -488,3 +490,36 @@ def test_numeric_switches(emulator, key, default, value):
     assert cc.control(emulator, "GET", "/switches").json()["sbc1"][key] == default
     cc.set_switches(emulator, {key: value})
     assert float(cc.control(emulator, "GET", "/switches").json()["sbc1"][key]) == float(value)
+
+
+def _raw_request(emulator, context, session=None):
+    """One GET on a new TLS connection (``session`` to resume); return the connection's TLS session."""
+    host, port = urlsplit(emulator.sbc_url()).hostname, urlsplit(emulator.sbc_url()).port
+    with socket.create_connection((host, port), timeout=30) as raw:
+        with context.wrap_socket(raw, server_hostname='localhost', session=session) as tls:
+            tls.sendall(b'GET /rest/v1.2/configuration/elementTypes HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n')
+            while tls.recv(65536):
+                pass
+            return tls.session, tls.session_reused
+
+
+def test_control_stats_count_connections_and_tls_handshakes_full_and_resumed(emulator):
+    """Each TCP connection that carries a request counts once; a TLS session resumed counts as resumed."""
+    assert cc.control(emulator, "POST", "/stats/reset").status_code == 200
+    with requests.Session() as http:  # one keep-alive connection, three requests
+        for _unused in range(3):
+            http.post(emulator.sbc_url() + "/rest/v1.2/auth/token", auth=("admin", "admin-secret-1"), verify=emulator.ca_cert)
+    sbc1 = cc.control(emulator, "GET", "/stats", instance="sbc1").json()["sbc1"]
+    assert sbc1["total"] == 3 and sbc1["connections"] == 1
+    assert sbc1["tls_handshakes"] == {"full": 1, "resumed": 0}
+    context = ssl.create_default_context(cafile=emulator.ca_cert)
+    session, reused = _raw_request(emulator, context)
+    assert not reused
+    _session, reused = _raw_request(emulator, context, session=session)
+    assert reused  # the emulator resumes TLS sessions, as a server with session tickets does
+    sbc1 = cc.control(emulator, "GET", "/stats", instance="sbc1").json()["sbc1"]
+    assert sbc1["connections"] == 3
+    assert sbc1["tls_handshakes"] == {"full": 2, "resumed": 1}
+    assert cc.control(emulator, "POST", "/stats/reset").status_code == 200
+    sbc1 = cc.control(emulator, "GET", "/stats", instance="sbc1").json()["sbc1"]
+    assert sbc1["connections"] == 0 and sbc1["tls_handshakes"] == {"full": 0, "resumed": 0}

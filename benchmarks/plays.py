@@ -209,30 +209,96 @@ def module_play(tasks_file, wait_timeout, floor=False):
     return play('device_lock around nothing, per device' + (' (debug floor)' if floor else ''), tasks, hosts='all')
 
 
-def floor_role(source, destination):
-    """Copy the role at ``source`` to ``destination`` with ``ansible.builtin.debug`` in place of every lock task.
+#: The registered result a lock task of the floor role "returns": a lock taken on no device (the role opens and
+#: closes its session record on it, as on a real one, and has nothing to give back).
+FLOOR_RESULT = {'changed': False, 'failed': False, 'locked': True, 'endpoint': 'floor', 'lease_file': '', 'taken': True,
+                'device_ids': [], 'taken_ids': []}
+#: Keys of a task that hold more tasks.
+_TASK_LISTS = ('block', 'rescue', 'always')
+#: The role's files that are not task lists.
+_NOT_TASKS = ('defaults', 'vars', 'meta')
 
-    Everything else (argument validation, includes, block/always, registers, conditions, retries) stays as
-    it is, so the copy costs what the role costs Ansible, without the locks: the floor of the role.
+
+def _task_files(role):
+    """Every YAML file of ``role`` that holds tasks (tasks/, handlers/, any included directory), sorted."""
+    return sorted(path for path in pathlib.Path(role).rglob('*.yml') if path.relative_to(role).parts[0] not in _NOT_TASKS)
+
+
+def _is_ours(key):
+    return key.startswith(COLLECTION + '.') or key in ('config_lock', 'device_lock')
+
+
+def _our_actions(task):
+    """The keys of ``task`` that run one of the collection's actions, in the task's own or the ``action:`` form."""
+    found = [key for key in task if _is_ours(key)]
+    for key in ('action', 'local_action'):
+        value = task.get(key)
+        module = value.get('module') if isinstance(value, dict) else value.split()[0] if isinstance(value, str) and value.split() else ''
+        if isinstance(module, str) and _is_ours(module):
+            found.append(key)
+    return found
+
+
+def _replace_actions(tasks):
+    """Put ``debug`` in place of every task of the collection in ``tasks``, blocks included; return how many."""
+    replaced = 0
+    for task in tasks if isinstance(tasks, list) else []:
+        if not isinstance(task, dict):
+            continue
+        for key in _TASK_LISTS:
+            replaced += _replace_actions(task.get(key))
+        for module in _our_actions(task):
+            del task[module]
+            if module in ('action', 'local_action'):
+                task.pop('args', None)  # the module's arguments, in that form
+            if 'register' in task:
+                # what the role reads of a lock task's result, from an in-process task of the same cost
+                task['ansible.builtin.set_fact'] = {task.pop('register'): dict(FLOOR_RESULT, msg='in place of %s' % module)}
+                for key in ('until', 'retries', 'delay'):
+                    task.pop(key, None)
+            else:
+                task['ansible.builtin.debug'] = {'msg': 'in place of %s' % module}
+            replaced += 1
+    return replaced
+
+
+def _actions_left(tasks):
+    """The collection's actions still in ``tasks`` (blocks included)."""
+    left = []
+    for task in tasks if isinstance(tasks, list) else []:
+        if isinstance(task, dict):
+            left += _our_actions(task)
+            for key in _TASK_LISTS:
+                left += _actions_left(task.get(key))
+    return left
+
+
+def floor_role(source, destination):
+    """Copy the role at ``source`` to ``destination`` with an in-process task in place of every task of the
+    collection, in every task file and block; return how many were replaced. A task that registers its result
+    becomes ``set_fact`` of that name to ``FLOOR_RESULT`` (without its retries), any other ``debug``.
+
+    Everything else (argument validation, includes, block/rescue/always, registers, conditions, retries) stays
+    as it is, so the copy costs what the role costs Ansible, without the locks: the floor of the role. The copy
+    is read back and refused if any of the collection's actions is left in it, so that a role that moves its
+    lock tasks somewhere new cannot leave a floor that still locks.
     """
     destination = pathlib.Path(destination)
     if destination.exists():
         shutil.rmtree(destination)
     shutil.copytree(source, destination)
     replaced = 0
-    for path in sorted((destination / 'tasks').glob('*.yml')):
-        tasks = yaml.safe_load(path.read_text(encoding='utf-8')) or []
-        changed = False
-        for task in tasks:
-            for module in [key for key in task if key.startswith(COLLECTION + '.') or key in ('config_lock', 'device_lock')]:
-                del task[module]
-                task['ansible.builtin.debug'] = {'msg': 'in place of %s' % module}
-                changed = True
-                replaced += 1
-        if changed:
+    for path in _task_files(destination):
+        tasks = yaml.safe_load(path.read_text(encoding='utf-8'))
+        count = _replace_actions(tasks)
+        if count:
             write_yaml(path, tasks)
-    if not replaced:
-        raise RuntimeError('no lock task found in %s to replace: has the role changed shape?' % source)
+            replaced += count
+    left = dict((str(path), _actions_left(yaml.safe_load(path.read_text(encoding='utf-8')))) for path in _task_files(destination))
+    left = dict((path, actions) for path, actions in left.items() if actions)
+    if left or not replaced:
+        raise RuntimeError('the floor copy of %s still holds lock tasks (%s) or none were found: has the role changed shape?'
+                           % (source, left or 'none replaced'))
     return replaced
 
 
@@ -286,3 +352,65 @@ def roundtrip_play(product, device_id, marker_after_lock, marker_after_relock):
         {'name': 'pause after re-acquire', 'ansible.builtin.wait_for': {'path': str(marker_after_relock), 'timeout': 120, 'sleep': 1}},
         _lock_task(product, 'unlocked', device_id),
     ])
+
+
+# --------------------------------------------------------------------------------------------- a role session at a distance
+
+SESSION_REALMS = 3
+
+
+def session_realms(product, count=SESSION_REALMS):
+    """The realms a session adds: ``wan-0``... with an address prefix each (SBC attribute names, or the SDM's)."""
+    if product == 'sbc':
+        return [{'identifier': 'wan-%d' % index, 'addr-prefix': '192.0.2.%d/32' % index} for index in range(count)]
+    return [{'id': 'wan-%d' % index, 'addrPrefix': '192.0.2.%d/32' % index} for index in range(count)]
+
+
+def session_tasks(product, count=SESSION_REALMS, floor=False):
+    """The tasks a lock_session runs: ``count`` element tasks then the commit (SBC: config_commit; SDM: the push);
+    ``floor``: ``debug`` in their place."""
+    if product == 'sbc':
+        tasks = [{'name': 'realm %s' % realm['identifier'], COLLECTION + '.config_element': {'element_type': LIST_TYPE, 'attributes': realm}}
+                 for realm in session_realms(product, count)]
+        tasks.append({'name': 'save, verify, activate', COLLECTION + '.config_commit': {}})
+    else:
+        tasks = [{'name': 'realm %s' % realm['id'], COLLECTION + '.device_config_element': {'element_type': 'realmConfig', 'attributes': realm}}
+                 for realm in session_realms(product, count)]
+        tasks.append({'name': 'push', COLLECTION + '.device_config_push': {}})
+    if floor:
+        tasks = [{'name': task['name'], 'ansible.builtin.debug': {'msg': 'in place of a task'}} for task in tasks]
+    return tasks
+
+
+def session_play(product, tasks_file, role='oracle_comms.provisioning.lock_session', device_id='ID1'):
+    """One ``lock_session`` (``role``: the role or its floor copy) of ``product`` around the tasks of ``tasks_file``."""
+    role_vars = {'lock_session_target': product, 'lock_session_tasks': str(tasks_file), 'lock_session_wait_timeout': 60}
+    if product == 'sdm':
+        role_vars['lock_session_device_ids'] = [device_id]
+    return play('a %s lock session around %s' % (product.upper(), pathlib.Path(str(tasks_file)).name), [
+        {'name': 'the session', 'ansible.builtin.include_role': {'name': role}, 'vars': role_vars}])
+
+
+def uri_session_play(count=SESSION_REALMS):
+    """The SBC session as users write it with ``uri``: token, lock, a POST per realm, save / verify / activate (each
+    followed by its async status until it succeeds), unlock. One task per request, as Ansible runs them."""
+    play_vars = {'base': 'https://%s/rest/%s' % (ENV % 'SBC_HOST', SBC_API), 'ca_path': ENV % 'SBC_CA_PATH',
+                 'user': ENV % 'SBC_USERNAME', 'password': ENV % 'SBC_PASSWORD',
+                 'bearer': "Bearer {{ token_answer.content | regex_search('<accessToken>([^<]+)</accessToken>', '\\1') | first }}"}
+    headers = {'Authorization': '{{ bearer }}'}
+    tasks = [dict({'name': 'token', 'register': 'token_answer', 'no_log': True},
+                  **_uri('{{ base }}/auth/token', url_username='{{ user }}', url_password='{{ password }}', force_basic_auth=True,
+                         return_content=True)),
+             dict({'name': 'lock', 'no_log': True}, **_uri('{{ base }}/configuration/lock', headers=headers, status_code=[204]))]
+    for realm in session_realms('sbc', count):
+        tasks.append(dict({'name': 'realm %s' % realm['identifier'], 'no_log': True}, **_uri(
+            '{{ base }}/configuration/configElements', headers=dict(headers, **{'Content-Type': 'application/xml'}), body_format='raw',
+            body=realm_body(realm), status_code=[200, 201])))
+    for method, action in (('PUT', 'save'), ('PUT', 'verify'), ('POST', 'activate')):
+        tasks.append(dict({'name': action, 'no_log': True}, **_uri('{{ base }}/configuration/management?action=%s' % action, method=method,
+                                                                   headers=headers, status_code=[200, 202])))
+        tasks.append(dict({'name': '%s done' % action, 'register': 'job', 'no_log': True, 'retries': 60, 'delay': 1,
+                           'until': "job.content is search('<status>success</status>')"},
+                          **_uri('{{ base }}/admin/asyncstatus', method='GET', headers=headers, return_content=True)))
+    tasks.append(dict({'name': 'unlock', 'no_log': True}, **_uri('{{ base }}/configuration/unlock', headers=headers, status_code=[204])))
+    return play('the SBC session with uri: token, lock, %d realms, commit, unlock' % count, tasks, play_vars=play_vars)

@@ -3,7 +3,7 @@
 import json
 import pathlib
 
-from benchmarks import etcd, fanout, handover, pertask, provisioning, provisioning_list, scale
+from benchmarks import etcd, fanout, handover, latency, pertask, provisioning, provisioning_list, scale
 
 
 def _s(value, digits=2):
@@ -74,6 +74,8 @@ def target_rows(results):
                          _verdict(row['pass_recovery'])))
     if results.get('provisioning'):
         rows += _provisioning_rows(results['provisioning'])
+    if results.get('latency'):
+        rows += latency.target_rows(results['latency'], _s, _x, _verdict)
     return rows
 
 
@@ -172,6 +174,8 @@ def markdown(results, meta):
         lines += _etcd_lines(results['etcd'])
     if results.get('provisioning'):
         lines += _provisioning_lines(results['provisioning'])
+    if results.get('latency'):
+        lines += latency.lines(results['latency'], _s, _x)
     return '\n'.join(lines) + '\n'
 
 
@@ -255,7 +259,7 @@ def plot(path, results):
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
 
-    panels = [name for name in ('pertask', 'scale', 'fanout', 'handover', 'roundtrips', 'etcd', 'provisioning') if results.get(name)]
+    panels = [name for name in ('pertask', 'scale', 'fanout', 'handover', 'roundtrips', 'etcd', 'provisioning', 'latency') if results.get(name)]
     if (results.get('provisioning') or {}).get('list'):
         panels.append('provisioning_list')
     columns = min(3, max(1, len(panels)))
@@ -395,3 +399,7 @@ def _plot_provisioning(axis, data):
 
 def _plot_provisioning_list(axis, data):
     provisioning_list.plot(axis, data)
+
+
+def _plot_latency(axis, data):
+    latency.plot(axis, data)

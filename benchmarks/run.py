@@ -16,14 +16,15 @@ import subprocess
 import sys
 import time
 
-from benchmarks import etcd, fanout, handover, pertask, provisioning, report, roundtrips, scale
+from benchmarks import etcd, fanout, handover, latency, pertask, provisioning, report, roundtrips, scale
 from benchmarks.harness import REPO_ROOT, LoadSampler, collection_root, use_collection
 
 RESULTS = pathlib.Path(__file__).resolve().parent / 'results'
-ORDER = ('roundtrips', 'pertask', 'provisioning', 'fanout', 'handover', 'etcd', 'scale')
+ORDER = ('roundtrips', 'pertask', 'provisioning', 'latency', 'fanout', 'handover', 'etcd', 'scale')
 MODULES = {'pertask': pertask, 'scale': scale, 'fanout': fanout, 'handover': handover, 'roundtrips': roundtrips, 'etcd': etcd,
-           'provisioning': provisioning}
-ALIASES = {'1': 'pertask', '2': 'scale', '3': 'fanout', '4': 'handover', '5': 'roundtrips', '6': 'etcd', '7': 'provisioning'}
+           'provisioning': provisioning, 'latency': latency}
+ALIASES = {'1': 'pertask', '2': 'scale', '3': 'fanout', '4': 'handover', '5': 'roundtrips', '6': 'etcd', '7': 'provisioning',
+           '8': 'latency'}
 
 #: Sizes and repeats per mode. ``full`` is what the targets are measured with; ``quick`` a developer's check; ``smoke``
 #: the least that still runs every code path (the test suite uses it).
@@ -32,17 +33,17 @@ MODES = {
              'fanout': {'sizes': [1, 20, 200], 'repeats': 5},
              'handover': {'waiters': [1, 10, 50], 'local_repeats': 2, 'foreign_repeats': 3, 'window': 6.0, 'ramp': 2.0},
              'etcd': {'handover_repeats': 10, 'pairs': 15, 'repeats': 5, 'recovery_repeats': 3},
-             'provisioning': {'tasks': 15, 'repeats': 5, 'elements': 50}},
+             'provisioning': {'tasks': 15, 'repeats': 5, 'elements': 50}, 'latency': {'rtts_ms': [1, 20, 50], 'repeats': 3}},
     'quick': {'pertask': {'pairs': 5, 'repeats': 2}, 'scale': {'devices': 200, 'forks': 50, 'repeats': 1},
               'fanout': {'sizes': [1, 20, 200], 'repeats': 2},
               'handover': {'waiters': [1, 10], 'local_repeats': 1, 'foreign_repeats': 2, 'window': 3.0, 'ramp': 2.0},
               'etcd': {'handover_repeats': 4, 'pairs': 5, 'repeats': 3, 'recovery_repeats': 2},
-              'provisioning': {'tasks': 10, 'repeats': 3, 'elements': 50}},
+              'provisioning': {'tasks': 10, 'repeats': 3, 'elements': 50}, 'latency': {'rtts_ms': [20], 'repeats': 2}},
     'smoke': {'pertask': {'pairs': 1, 'repeats': 1}, 'scale': {'devices': 4, 'forks': 4, 'repeats': 1},
               'fanout': {'sizes': [1, 3], 'repeats': 1},
               'handover': {'waiters': [1], 'local_repeats': 1, 'foreign_repeats': 1, 'window': 1.0, 'ramp': 0.5, 'pause': 0.3},
               'etcd': {'handover_repeats': 1, 'pairs': 1, 'repeats': 1, 'recovery_repeats': 1, 'pause': 0.3},
-              'provisioning': {'tasks': 1, 'repeats': 1, 'elements': 5}},
+              'provisioning': {'tasks': 1, 'repeats': 1, 'elements': 5}, 'latency': {'rtts_ms': [20], 'repeats': 1}},
 }
 
 
@@ -53,7 +54,7 @@ def parse_args(argv):
     parser.add_argument('--smoke', dest='mode', action='store_const', const='smoke', help='the smallest run of every code path (tests use it)')
     parser.add_argument('--only', default=','.join(ORDER),
                         help='comma-separated benchmarks: pertask (1), scale (2), fanout (3), handover (4), roundtrips (5), etcd (6), '
-                             'provisioning (7); default all')
+                             'provisioning (7), latency (8); default all')
     parser.add_argument('--products', default='sbc,sdm',
                         help='products for per-task, hand-over, round trips and etcd (default sbc,sdm; provisioning: SDM, and SBC for its list row)')
     parser.add_argument('--repeats', type=int,
@@ -67,6 +68,7 @@ def parse_args(argv):
     parser.add_argument('--scale-variant', default='both', choices=['auto', 'role', 'module', 'both'],
                         help='scale: through the lock_session role, device_lock tasks, or both (default both; auto = role if it exists)')
     parser.add_argument('--fanout-sizes', help='many devices: comma-separated device counts (default 1,20,200)')
+    parser.add_argument('--rtts', help='latency: comma-separated round-trip times in ms the proxy adds (default 1,20,50)')
     parser.add_argument('--waiters', help='hand-over: comma-separated K (default 1,10,50)')
     parser.add_argument('--collection', type=pathlib.Path,
                         help='benchmark the collection at this path (another checkout or a copy) instead of this checkout')
@@ -84,11 +86,11 @@ def settings_for(options):
     for name, values in MODES[options.mode].items():
         chosen[name] = dict(values)
     products = [product.strip() for product in options.products.split(',') if product.strip()]
-    for name in ('pertask', 'handover', 'etcd'):
+    for name in ('pertask', 'handover', 'etcd', 'latency'):
         chosen[name]['products'] = products
     chosen['roundtrips'] = {'products': products}
     if options.repeats:
-        for name in ('pertask', 'scale', 'fanout', 'etcd', 'provisioning'):
+        for name in ('pertask', 'scale', 'fanout', 'etcd', 'provisioning', 'latency'):
             chosen[name]['repeats'] = options.repeats
     if options.against:
         chosen['pertask']['against'] = str(options.against.resolve())
@@ -106,6 +108,8 @@ def settings_for(options):
     chosen['scale']['variant'] = options.scale_variant
     if options.fanout_sizes:
         chosen['fanout']['sizes'] = [int(size) for size in options.fanout_sizes.split(',')]
+    if options.rtts:
+        chosen['latency']['rtts_ms'] = [int(float(rtt)) if float(rtt).is_integer() else float(rtt) for rtt in options.rtts.split(',')]
     if options.waiters:
         chosen['handover']['waiters'] = [int(size) for size in options.waiters.split(',')]
     return chosen

@@ -4,7 +4,7 @@ Variants, each against its own floor measured in the same run:
 
 - ``role``: ``include_role: oracle_comms.provisioning.lock_session`` per host (target sdm, the host's
   ``device_id``, an empty tasks file), against the same play with a copy of the role in which every lock
-  task is ``ansible.builtin.debug`` (``plays.floor_role``): everything else of the role stays.
+  task is an in-process ``set_fact`` or ``debug`` (``plays.floor_role``): everything else of the role stays.
 - ``module``: ``device_lock`` lock, ``include_tasks`` of the empty file, ``device_lock`` unlock per host,
   against the same play with ``debug`` in place of the two lock tasks.
 
@@ -52,7 +52,7 @@ def run(workdir, settings, log):
     if 'role' in variants:
         floor_dir = workdir / 'plays' / 'roles' / 'lock_session_floor'
         replaced = plays.floor_role(role_dir(), floor_dir)
-        log('scale: floor role %s has %d lock tasks replaced by debug' % (floor_dir, replaced))
+        log('scale: floor role %s has %d lock tasks replaced by in-process tasks' % (floor_dir, replaced))
         books['role'] = (plays.write_yaml(workdir / 'plays' / 'scale-role.yml', plays.role_play('oracle_comms.provisioning.lock_session', empty, 120)),
                          plays.write_yaml(workdir / 'plays' / 'scale-role-floor.yml', plays.role_play(str(floor_dir), empty, 120)))
     if 'module' in variants:

@@ -221,7 +221,8 @@ _NOT_TASKS = ('defaults', 'vars', 'meta')
 
 def _task_files(role):
     """Every YAML file of ``role`` that holds tasks (tasks/, handlers/, any included directory), sorted."""
-    return sorted(path for path in pathlib.Path(role).rglob('*.yml') if path.relative_to(role).parts[0] not in _NOT_TASKS)
+    role = pathlib.Path(role)
+    return sorted(path for pattern in ('*.yml', '*.yaml') for path in role.rglob(pattern) if path.relative_to(role).parts[0] not in _NOT_TASKS)
 
 
 def _is_ours(key):

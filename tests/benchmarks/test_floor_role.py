@@ -37,13 +37,14 @@ def test_tasks_in_blocks_handlers_and_other_directories_are_replaced(tmp_path):
                                                                      'until': 'took is succeeded', 'retries': 3}],
                                          'always': [{'name': 'Give', 'oracle_comms.provisioning.config_lock': {'state': 'unlocked'}}]}])
     write(role / 'handlers' / 'main.yml', [{'name': 'Late', 'oracle_comms.provisioning.device_lock': {'state': 'unlocked'}}])
+    write(role / 'tasks' / 'other.yaml', [{'name': 'Spelled .yaml', 'oracle_comms.provisioning.config_lock': {}}])
     write(role / 'scope' / 'tasks' / 'more.yml', [{'name': 'Deep', 'rescue': [{'name': 'R', 'oracle_comms.provisioning.config_lock': {}}]}])
     write(role / 'tasks' / 'forms.yml', [{'name': 'Old form', 'action': {'module': 'oracle_comms.provisioning.config_lock', 'state': 'locked'}},
                                          {'name': 'Local', 'local_action': 'oracle_comms.provisioning.device_lock state=unlocked'},
                                          {'name': 'Args', 'action': 'oracle_comms.provisioning.config_lock', 'args': {'state': 'locked'},
                                           'register': 'r'}])
     write(role / 'defaults' / 'main.yml', {'oracle_comms.provisioning.config_lock': 'not a task'})
-    assert plays.floor_role(role, tmp_path / 'floor') == 7
+    assert plays.floor_role(role, tmp_path / 'floor') == 8
     main = yaml.safe_load((tmp_path / 'floor' / 'tasks' / 'main.yml').read_text())
     take = main[0]['block'][0]
     assert take['ansible.builtin.set_fact']['took']['locked'] is True

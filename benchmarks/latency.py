@@ -21,7 +21,7 @@ jobs finish at once here (switch ``sbc.async_delay`` 0), so that the commit cost
 """
 
 from benchmarks import plays
-from benchmarks.harness import SBC_TOKEN, SDM_LOGIN, Controller, by_route, emulator, median
+from benchmarks.harness import SBC_TOKEN, SDM_LOGIN, Controller, emulator, median
 from benchmarks.latency_proxy import LatencyProxy
 from benchmarks.scale import role_dir
 

@@ -6,15 +6,20 @@ what it costs on loopback, and a TCP connect plus a TLS handshake cost theirs (t
 proxy like any data; the TCP connect to the proxy itself is local, so the proxy adds one round trip before it
 accepts the client's first byte: it connects upstream only after waiting ``2 * delay``). Bandwidth is not limited.
 
-The proxy runs in a thread of the benchmark process (its own event loop) and stops with it or on ``close()``.
+A peer's reset reaches the other side as a reset, after the bytes that came before it (also delayed). The proxy
+runs in a thread of the benchmark process (its own event loop) and stops with it or on ``close()``, which ends every
+connection it carries.
 """
 
 import asyncio
 import socket
+import struct
 import threading
 import time
 
 _CHUNK = 65536
+#: What a queue carries in place of data: the end of the stream, or a reset.
+_EOF, _RESET = None, object()
 
 
 class LatencyProxy:
@@ -26,6 +31,7 @@ class LatencyProxy:
         self.connections = 0
         self._loop = asyncio.new_event_loop()
         self._server = None
+        self._writers = set()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name='latency-proxy', daemon=True)
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -49,10 +55,12 @@ class LatencyProxy:
         self.close()
 
     def close(self):
-        """Stop accepting and end every connection."""
+        """Stop accepting and end every connection (the listening socket too, if the proxy never started)."""
         if self._thread.is_alive():
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(10)
+        else:
+            self._sock.close()
 
     def _run(self):
         asyncio.set_event_loop(self._loop)
@@ -62,9 +70,12 @@ class LatencyProxy:
             self._loop.run_forever()
         finally:
             self._server.close()
-            for task in asyncio.all_tasks(self._loop):
+            for writer in list(self._writers):
+                writer.transport.abort()
+            tasks = asyncio.all_tasks(self._loop)
+            for task in tasks:
                 task.cancel()
-            self._loop.run_until_complete(asyncio.sleep(0))
+            self._loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
             self._loop.close()
 
     async def _serve(self, client_reader, client_writer):
@@ -78,13 +89,18 @@ class LatencyProxy:
             return
         for writer in (client_writer, upstream_writer):
             writer.transport.get_extra_info('socket').setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        await asyncio.gather(self._pump(client_reader, upstream_writer), self._pump(upstream_reader, client_writer),
-                             return_exceptions=True)
-        for writer in (client_writer, upstream_writer):
-            writer.close()
+            self._writers.add(writer)
+        try:
+            await asyncio.gather(self._pump(client_reader, upstream_writer), self._pump(upstream_reader, client_writer),
+                                 return_exceptions=True)
+        finally:
+            for writer in (client_writer, upstream_writer):
+                self._writers.discard(writer)
+                writer.close()
 
     async def _pump(self, reader, writer):
-        """Copy ``reader`` to ``writer``, each chunk ``delay`` after it arrived; pass the end of stream on the same way."""
+        """Copy ``reader`` to ``writer``, each chunk ``delay`` after it arrived; pass the end of the stream, or a reset,
+        on the same way, after what came before it."""
         queue = asyncio.Queue()
 
         async def deliver():
@@ -93,23 +109,34 @@ class LatencyProxy:
                 wait = due - time.monotonic()
                 if wait > 0:
                     await asyncio.sleep(wait)
-                if data is None:
-                    break
+                if data is _EOF:
+                    if writer.can_write_eof():
+                        writer.write_eof()
+                    return
+                if data is _RESET:
+                    # a reset, not a clean end: close with SO_LINGER 0, which sends RST
+                    sock = writer.transport.get_extra_info('socket')
+                    if sock is not None:
+                        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+                    writer.transport.abort()
+                    return
                 writer.write(data)
                 await writer.drain()
-            try:
-                writer.write_eof()
-            except (OSError, RuntimeError):
-                writer.close()
 
         delivering = asyncio.ensure_future(deliver())
         try:
             while True:
-                data = await reader.read(_CHUNK)
-                queue.put_nowait((time.monotonic() + self.delay, data or None))
+                try:
+                    data = await reader.read(_CHUNK)
+                except (OSError, ConnectionError):
+                    queue.put_nowait((time.monotonic() + self.delay, _RESET))
+                    break
+                queue.put_nowait((time.monotonic() + self.delay, data if data else _EOF))
                 if not data:
                     break
             await delivering
         except (OSError, ConnectionError):
-            delivering.cancel()
-            writer.close()
+            writer.transport.abort()
+        finally:
+            if not delivering.done():
+                delivering.cancel()

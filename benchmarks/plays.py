@@ -225,8 +225,16 @@ def _task_files(role):
     return sorted(path for pattern in ('*.yml', '*.yaml') for path in role.rglob(pattern) if path.relative_to(role).parts[0] not in _NOT_TASKS)
 
 
+#: The collection's module names, which a role may also give short (``collections:`` keyword).
+_MODULES = frozenset(path.stem for path in (pathlib.Path(__file__).resolve().parents[1] / 'plugins' / 'modules').glob('*.py')
+                     if not path.stem.startswith('_')) | {'config_lock', 'device_lock'}
+#: Keys of a task that pull in more tasks from a file, and those that pull in a role.
+_INCLUDES = ('import_tasks', 'include_tasks', 'ansible.builtin.import_tasks', 'ansible.builtin.include_tasks')
+_ROLES = ('import_role', 'include_role', 'ansible.builtin.import_role', 'ansible.builtin.include_role')
+
+
 def _is_ours(key):
-    return key.startswith(COLLECTION + '.') or key in ('config_lock', 'device_lock')
+    return key.startswith(COLLECTION + '.') or key in _MODULES
 
 
 def _our_actions(task):
@@ -250,8 +258,9 @@ def _replace_actions(tasks):
             replaced += _replace_actions(task.get(key))
         for module in _our_actions(task):
             del task[module]
-            if module in ('action', 'local_action'):
-                task.pop('args', None)  # the module's arguments, in that form
+            task.pop('args', None)  # the module's arguments, when given as the args keyword
+            if 'register' in task and any(key == 'loop' or key.startswith('with_') for key in task):
+                raise RuntimeError('a looped lock task that registers its result (%s) has no floor of the same shape' % task.get('name'))
             if 'register' in task:
                 # what the role reads of a lock task's result, from an in-process task of the same cost
                 task['ansible.builtin.set_fact'] = {task.pop('register'): dict(FLOOR_RESULT, msg='in place of %s' % module)}
@@ -274,6 +283,31 @@ def _actions_left(tasks):
     return left
 
 
+def _outside_references(tasks, path, role, files):
+    """What ``tasks`` (of the file ``path`` in ``role``) pull in that the floor cannot vouch for: a literal tasks file that
+    is not one of ``files`` (another extension, a vars file, a file outside the role), or a role of the collection."""
+    found = []
+    for task in tasks if isinstance(tasks, list) else []:
+        if not isinstance(task, dict):
+            continue
+        for key in _TASK_LISTS:
+            found += _outside_references(task.get(key), path, role, files)
+        for key in _INCLUDES:
+            value = task.get(key)
+            target = value.get('file') if isinstance(value, dict) else value
+            if isinstance(target, str) and '{{' not in target:
+                candidates = [(path.parent / target).resolve(), (role / 'tasks' / target).resolve()]
+                if not any(candidate in files for candidate in candidates):
+                    found.append('%s %s' % (key, target))
+        for key in _ROLES:
+            value = task.get(key)
+            name = value.get('name') if isinstance(value, dict) else value
+            # a role of the role's own directory ({{ role_path }}/...) is in the copy; the collection's would be the real one
+            if isinstance(name, str) and (name.startswith(COLLECTION + '.') or ('{{' in name and not name.startswith('{{ role_path }}'))):
+                found.append('%s %s' % (key, name))
+    return found
+
+
 def floor_role(source, destination):
     """Copy the role at ``source`` to ``destination`` with an in-process task in place of every task of the
     collection, in every task file and block; return how many were replaced. A task that registers its result
@@ -281,8 +315,9 @@ def floor_role(source, destination):
 
     Everything else (argument validation, includes, block/rescue/always, registers, conditions, retries) stays
     as it is, so the copy costs what the role costs Ansible, without the locks: the floor of the role. The copy
-    is read back and refused if any of the collection's actions is left in it, so that a role that moves its
-    lock tasks somewhere new cannot leave a floor that still locks.
+    is read back and refused if any of the collection's actions is left in it, or if it pulls in tasks from a file
+    the copy did not rewrite or a role of the collection, so that a role that moves its lock tasks somewhere new
+    cannot leave a floor that still locks. (The plays of the floor must also send no request: the benchmarks check.)
     """
     destination = pathlib.Path(destination)
     if destination.exists():
@@ -295,8 +330,13 @@ def floor_role(source, destination):
         if count:
             write_yaml(path, tasks)
             replaced += count
-    left = dict((str(path), _actions_left(yaml.safe_load(path.read_text(encoding='utf-8')))) for path in _task_files(destination))
-    left = dict((path, actions) for path, actions in left.items() if actions)
+    files = [path.resolve() for path in _task_files(destination)]
+    left = {}
+    for path in _task_files(destination):
+        tasks = yaml.safe_load(path.read_text(encoding='utf-8'))
+        found = _actions_left(tasks) + _outside_references(tasks, path.resolve(), destination.resolve(), files)
+        if found:
+            left[str(path)] = found
     if left or not replaced:
         raise RuntimeError('the floor copy of %s still holds lock tasks (%s) or none were found: has the role changed shape?'
                            % (source, left or 'none replaced'))

@@ -5,7 +5,11 @@
 What another job or an administrator does to a device meanwhile (take or release its lock, inject a fault,
 read who holds it). ``ansible.builtin.uri`` did that with a module run (a new interpreter, about 0.4 s of CPU
 a task on these machines); this action makes the same request from the worker. Test tooling, not part of
-the collection. Its result has uri's ``status`` and ``json``, and it fails like uri on an unexpected status.
+the collection. It behaves as uri does for what the tests see: the host's connection is opened first (an
+unreachable host is unreachable), a check run skips it (uri does not support check mode), redirects are
+not followed, the result has ``status`` (-1 when the server cannot be reached) and ``json``, and the task
+fails, with a result ``failed_when`` can overrule, on a status not in ``status_code`` (default 200).
+It does not run as an ``async`` task.
 """
 
 from __future__ import annotations
@@ -17,8 +21,16 @@ import urllib.request
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-# no proxy from the environment: the emulator listens on 127.0.0.1
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """uri's default for a POST, and what the tests expect of every call: a 3xx is the answer."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+# no proxy from the environment (the emulator listens on 127.0.0.1), no redirect followed
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
 
 
 class ActionModule(ActionBase):
@@ -26,31 +38,37 @@ class ActionModule(ActionBase):
 
     TRANSFERS_FILES = False
     _VALID_ARGS = frozenset(('url', 'method', 'body', 'status_code'))
-    _supports_check_mode = True
+    _supports_check_mode = False
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
+        self._connection._connect()  # pylint: disable=protected-access
         args = self._task.args
         url = args.get('url')
-        if not isinstance(url, str) or not url.startswith('http://127.0.0.1'):
-            raise AnsibleActionFail('url must be the emulator control API on http://127.0.0.1, not %r' % (url,))
+        if not isinstance(url, str) or not url.startswith('http://127.0.0.1:'):
+            raise AnsibleActionFail('url must be the emulator control API on http://127.0.0.1:PORT, not %r' % (url,))
         method = str(args.get('method', 'GET')).upper()
         expected = args.get('status_code', [200])
         expected = [int(code) for code in (expected if isinstance(expected, list) else [expected])]
         data = None if 'body' not in args else json.dumps(args['body']).encode('utf-8')
         request = urllib.request.Request(url, data=data, method=method, headers={'Content-Type': 'application/json'})
+        result.update(changed=False, url=url)
         try:
             with _OPENER.open(request, timeout=60) as response:
                 status, body = response.status, response.read()
         except urllib.error.HTTPError as error:
             status, body = error.code, error.read()
-        result.update(status=status, changed=False, url=url)
+        except (urllib.error.URLError, OSError) as error:
+            result.update(status=-1, failed=True, msg='Status code was -1 and not %s: Request failed: %s' % (expected, error))
+            return result
+        result['status'] = status
         try:
-            result['json'] = json.loads(body.decode('utf-8')) if body else None
+            parsed = json.loads(body.decode('utf-8')) if body else None
         except ValueError:
             result['content'] = body.decode('utf-8', 'replace')
-        if result.get('json') is None:
-            result.pop('json')
+        else:
+            if parsed is not None:
+                result['json'] = parsed
         if status not in expected:
             result.update(failed=True, msg='Status code was %s and not %s: %s %s' % (status, expected, method, url))
         return result

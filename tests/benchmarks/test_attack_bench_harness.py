@@ -355,5 +355,6 @@ def test_many_concurrent_connections_are_each_counted_and_kept_apart():
             outcomes = list(pool.map(one, [proxy.port] * 60, range(60)))
         assert proxy.connections == 60
     assert all(same for same, _seconds in outcomes)
-    # connect (2 x delay before the upstream connect) and the echo (one more round trip): never sooner
-    assert min(seconds for _same, seconds in outcomes) >= 4 * DELAY
+    # the echo is one round trip through the proxy, never sooner (the connect's own delay began at the proxy's accept,
+    # which may come before the client's clock starts on a busy machine, so it is not counted here)
+    assert min(seconds for _same, seconds in outcomes) >= 2 * DELAY
